@@ -1,0 +1,44 @@
+# Kubernetes exposure-pattern conformance harness.
+#   make test     the harness's own tests (no cluster)
+#   make e2e      set up everything, run the suites on a kind cluster, write the claims report
+#   make images   build every image the e2e needs from packages (offline machines)
+#   make clean    remove what the harness created
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CONTROLLERS ?= nginx,traefik
+WORKERS ?= 2
+REPORT_DIR ?= reports
+# Offline: point at the archives `make images` writes; empty means pull from registries.
+IMAGES_DIR ?=
+PYTEST_ARGS ?=
+
+.PHONY: venv test e2e images bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "[make] installing the harness and its dependencies into $(VENV)"
+	@$(PY) -m pip install -q --upgrade pip >/dev/null
+	@$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+test: venv
+	$(PY) -m pytest tests -n $(WORKERS) $(PYTEST_ARGS)
+
+e2e: venv
+	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
+	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) \
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
+
+images: venv
+	$(PY) -m images.build $(if $(IMAGES_DIR),--out $(IMAGES_DIR))
+
+bench: venv
+	$(PY) -m images.bench
+
+clean:
+	@$(PY) -m harness.clean 2>/dev/null || $(PYTHON) -m harness.clean
+	rm -rf $(REPORT_DIR) .pytest-kind .pytest_cache

@@ -1,0 +1,190 @@
+"""Addons: what the harness installs into the cluster, one module each.
+
+Every addon has a pinned version, an idempotent ``install``, a real readiness
+wait (``wait_ready``), a ``present`` check used on clusters the harness did
+not create, and the list of images it needs (``images``), which is what
+``make images`` builds and what an offline run loads into the nodes.
+
+Cluster-wide set-up happens once per run behind the cluster's file lock; the
+addons each run completed are recorded in the cluster's state so the other
+workers only re-check readiness.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .. import cluster as clusters
+from ..cluster import Cluster, log
+from ..kube import Kube
+from ..options import Options
+
+class AddonUnavailable(Exception):
+    """The addon cannot be had on this run (e.g. its images cannot be built
+    offline); tests that need it are reported "not checkable here"."""
+
+
+@dataclass
+class Context:
+    cluster: Cluster
+    kube: Kube
+    options: Options
+
+
+class Addon(Protocol):
+    name: str
+    version: str
+    depends: tuple[str, ...]
+
+    def images(self) -> list[str]: ...
+    def install(self, ctx: Context) -> None: ...
+    def wait_ready(self, ctx: Context) -> None: ...
+    def present(self, ctx: Context) -> bool: ...
+
+
+class BoundController:
+    """A controller addon bound to the run's cluster: what a test needs to
+    point probes at it and to collect its logs."""
+
+    def __init__(self, addon: "ControllerAddon", ctx: Context):
+        self.addon = addon
+        self.ctx = ctx
+        self.name = addon.controller
+        self.ingress_class = addon.ingress_class
+        self._address: str | None = None
+
+    @property
+    def address(self) -> str:
+        """The external (MetalLB) address of the controller's LoadBalancer Service."""
+        if self._address is None:
+            self._address = self.ctx.kube.wait_load_balancer(self.addon.namespace, self.addon.service)
+        return self._address
+
+    def service(self) -> tuple[str, str]:
+        return self.addon.namespace, self.addon.service
+
+    def logs(self, tail: int = 300) -> dict[str, str]:
+        return self.ctx.kube.pod_logs(self.addon.namespace, self.addon.log_selector, tail=tail)
+
+    def __repr__(self) -> str:
+        return f"<controller {self.name}>"
+
+
+class ControllerAddon(Addon, Protocol):
+    controller: str
+    ingress_class: str
+    namespace: str
+    service: str
+    log_selector: str
+    notice: str | None
+
+    def bind(self, ctx: Context) -> BoundController: ...
+
+
+# ---------------------------------------------------------------------------
+# offline images
+# ---------------------------------------------------------------------------
+
+
+def image_index(images_dir: Path) -> dict[str, str]:
+    """``index.json`` written by ``make images``: image reference -> archive file."""
+    path = images_dir / "index.json"
+    try:
+        return json.loads(path.read_text())["images"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def load_images(ctx: Context, addon: Addon) -> None:
+    """Offline runs: put the addon's images into the nodes from local
+    archives; an image that was not built makes the addon unavailable."""
+    if ctx.options.images_dir is None or not ctx.cluster.created_by_harness:
+        return
+    index = image_index(ctx.options.images_dir)
+    missing = [i for i in addon.images() if i not in index]
+    if missing:
+        reason = getattr(addon, "offline_reason", None) or "no local build of it"
+        raise AddonUnavailable(f"{addon.name} is not available offline: {', '.join(missing)} not in "
+                               f"{ctx.options.images_dir} ({reason})")
+    present = ctx.cluster.node_images()
+    for image in addon.images():
+        if image in present or f"docker.io/{image}" in present:
+            continue
+        started = time.monotonic()
+        ctx.cluster.load_image_archive(ctx.options.images_dir / index[image])
+        log(f"loaded {image} into the nodes in {time.monotonic() - started:.1f}s")
+
+
+# ---------------------------------------------------------------------------
+# install once per run
+# ---------------------------------------------------------------------------
+
+
+def _registry() -> dict[str, Addon]:
+    from . import gateway_api, ingress_nginx, metallb, traefik
+
+    addons: list[Addon] = [metallb.ADDON, gateway_api.ADDON, ingress_nginx.ADDON, traefik.ADDON]
+    return {a.name: a for a in addons}
+
+
+ADDONS: dict[str, Addon] = _registry()
+CONTROLLER_ADDONS: dict[str, Any] = {a.controller: a for a in ADDONS.values() if hasattr(a, "controller")}
+
+
+def _order(names: list[str]) -> list[str]:
+    out: list[str] = []
+
+    def visit(n: str) -> None:
+        for d in ADDONS[n].depends:
+            visit(d)
+        if n not in out:
+            out.append(n)
+
+    for n in names:
+        visit(n)
+    return out
+
+
+def ensure_addons(ctx: Context, names: list[str]) -> None:
+    """Install (once per run, under the cluster lock) and wait for ``names``
+    and what they depend on. An addon that failed earlier in the run fails
+    again at once with the same reason instead of being retried per test."""
+    opts = ctx.options
+    for name in _order(names):
+        addon = ADDONS[name]
+        state = clusters.read_state(opts)
+        done = state.get("addons", {})
+        failed = state.get("addon_failures", {})
+        if name in failed:
+            raise AddonUnavailable(failed[name])
+        if done.get(name) == addon.version:
+            continue
+        with clusters.locked(opts):
+            state = clusters.read_state(opts)
+            if name in state.get("addon_failures", {}):
+                raise AddonUnavailable(state["addon_failures"][name])
+            if state.get("addons", {}).get(name) == addon.version:
+                continue
+            if not ctx.cluster.created_by_harness and addon.present(ctx):
+                log(f"{name} is already installed in the existing cluster; leaving it as it is")
+                addon.wait_ready(ctx)
+                continue
+            started = time.monotonic()
+            try:
+                load_images(ctx, addon)
+                log(f"installing {name} {addon.version}")
+                addon.install(ctx)
+                addon.wait_ready(ctx)
+            except AddonUnavailable as exc:
+                clusters.update_state(opts, addon_failures={name: str(exc)})
+                raise
+            except Exception as exc:
+                first = (str(exc).splitlines() or [type(exc).__name__])[0]
+                clusters.update_state(opts, addon_failures={name: f"{name} failed to install: {first}"})
+                raise
+            log(f"{name} ready in {time.monotonic() - started:.0f}s")
+            clusters.update_state(opts, addons={name: addon.version}, addon_seconds={name: round(time.monotonic() - started, 1)})

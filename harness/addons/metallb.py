@@ -1,0 +1,130 @@
+"""MetalLB: the load-balancer implementation of a kind cluster.
+
+Installed from its native manifest at the pinned version (read from the
+MetalLB Go module), with one IPAddressPool carved from the top of the docker
+network the kind nodes sit on and an L2Advertisement, so every Service of
+type LoadBalancer gets an address the machine running the tests can reach.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import subprocess
+
+from ..kube import Kube, ManifestError, parse_manifest
+from ..probes import eventually
+from ..upstream import module_file
+
+MODULE = "go.universe.tf/metallb"
+VERSION = "v0.15.3"
+NAMESPACE = "metallb-system"
+POOL = "exposure-harness"
+
+
+def _manifest() -> list[dict]:
+    return parse_manifest(module_file(MODULE, VERSION, "config/manifests/metallb-native.yaml"),
+                          source=f"metallb-native.yaml@{VERSION}")
+
+
+def images_in(docs: list[dict]) -> list[str]:
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "image" and isinstance(v, str):
+                    found.add(v)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(docs)
+    return sorted(found)
+
+
+def docker_network_range(network: str) -> str:
+    """An address range at the top of ``network``'s IPv4 subnet, away from
+    the addresses docker hands out from the bottom."""
+    out = subprocess.run(["docker", "network", "inspect", network, "--format", "{{json .IPAM.Config}}"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise ManifestError(f"cannot read docker network {network}: {out.stderr.strip()}")
+    for cfg in json.loads(out.stdout or "[]"):
+        subnet = ipaddress.ip_network(cfg.get("Subnet", ""), strict=False) if cfg.get("Subnet") else None
+        if subnet and subnet.version == 4 and subnet.num_addresses >= 64:
+            hi = subnet.broadcast_address - 5
+            lo = hi - 50
+            return f"{lo}-{hi}"
+    raise ManifestError(f"docker network {network} has no IPv4 subnet large enough for a MetalLB pool")
+
+
+class MetalLB:
+    name = "metallb"
+    version = VERSION
+    depends: tuple[str, ...] = ()
+
+    def images(self) -> list[str]:
+        return images_in(_manifest())
+
+    def present(self, ctx) -> bool:
+        try:
+            ctx.kube.apps.read_namespaced_deployment("controller", NAMESPACE)
+            return True
+        except Exception:
+            return False
+
+    def install(self, ctx) -> None:
+        kube: Kube = ctx.kube
+        network = ctx.cluster.docker_network
+        if not network:
+            raise ManifestError("cannot choose a MetalLB address pool: the cluster's docker network is unknown "
+                                "(an existing cluster without MetalLB)")
+        docs = parse_manifest(POOL_YAML, source="metallb pool", pool=POOL, namespace=NAMESPACE,
+                              addresses=docker_network_range(network))
+        kube.apply(_manifest())
+        kube.wait_deployments(NAMESPACE, ["controller"], deadline=kube.timeouts.addon_ready)
+
+        # The validating webhook answers only once its certificate is in place.
+        def pool_applied() -> None:
+            try:
+                kube.apply(docs)
+            except ManifestError as exc:
+                raise AssertionError(str(exc)) from exc
+
+        eventually(pool_applied, what="MetalLB address pool accepted", timeouts=kube.timeouts,
+                   deadline=kube.timeouts.addon_ready, hint="metallb-system controller logs (webhook)")
+
+    def wait_ready(self, ctx) -> None:
+        kube: Kube = ctx.kube
+        kube.wait_deployments(NAMESPACE, ["controller"], deadline=kube.timeouts.addon_ready)
+        kube.wait_daemonset(NAMESPACE, "speaker", deadline=kube.timeouts.addon_ready)
+
+    def pool_addresses(self, kube: Kube) -> list[str]:
+        pools = kube.list("metallb.io/v1beta1", "IPAddressPool", namespace=NAMESPACE)
+        return sorted(a for p in pools for a in p.get("spec", {}).get("addresses", []))
+
+
+POOL_YAML = """\
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata:
+  name: ${pool}
+  namespace: ${namespace}
+spec:
+  addresses:
+  - ${addresses}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata:
+  name: ${pool}
+  namespace: ${namespace}
+spec:
+  ipAddressPools:
+  - ${pool}
+"""
+
+ADDON = MetalLB()

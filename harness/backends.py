@@ -1,0 +1,56 @@
+"""Backends the suites route to: the Gateway API conformance echo server
+under the guide's Service names, and TLS secrets from the run's CA."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import trustme
+
+from .addons.gateway_api import ECHO_IMAGE
+from .kube import Kube, load_manifest
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    namespace: str
+    pods: tuple[str, ...]
+
+
+def deploy_echo(kube: Kube, ns: str, *names: str, replicas: int = 1, port: int = 3000,
+                service_type: str = "ClusterIP") -> dict[str, Backend]:
+    """Deployment + Service (port 80) per name; waits until each Service has
+    ready endpoints."""
+    for name in names:
+        kube.apply(load_manifest("backends/echo.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE,
+                                 service_type=service_type), namespace=ns)
+    return {name: Backend(name, ns, tuple(kube.wait_endpoints(ns, name))) for name in names}
+
+
+def deploy_echo_pods(kube: Kube, ns: str, name: str, *, port: int, replicas: int = 1) -> None:
+    """Only the pods (for a Service the guide defines itself, like tcp-app)."""
+    kube.apply(load_manifest("backends/echo-deployment.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE), namespace=ns)
+    kube.wait_deployments(ns, [name])
+
+
+def deploy_tls_app(kube: Kube, ns: str, name: str, secret: str) -> None:
+    """An app terminating TLS itself behind a type LoadBalancer Service on 443."""
+    kube.apply(load_manifest("backends/echo-tls.yaml", name=name, secret=secret, image=ECHO_IMAGE), namespace=ns)
+    kube.wait_deployments(ns, [name])
+
+
+def tls_secret(kube: Kube, ns: str, name: str, cert: trustme.LeafCert) -> None:
+    """A kubernetes.io/tls Secret holding ``cert`` (chain and key)."""
+    chain = b"".join(b.bytes() for b in cert.cert_chain_pems)
+    kube.apply([{
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name},
+        "type": "kubernetes.io/tls",
+        "data": {
+            "tls.crt": base64.b64encode(chain).decode(),
+            "tls.key": base64.b64encode(cert.private_key_pem.bytes()).decode(),
+        },
+    }], namespace=ns)

