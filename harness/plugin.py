@@ -76,9 +76,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Preflight in the session-owning process: bad input stops the run with
     one line before any worker starts or anything is created."""
     config = session.config
-    if _is_worker(config) or not _runs_suites(config):
+    if _is_worker(config):
         return
     opts = config._harness_options  # type: ignore[attr-defined]
+    # a fresh results directory for this run's report
+    results = report.results_dir(opts.report_dir)
+    if results.is_dir():
+        for f in results.glob("*.jsonl"):
+            f.unlink()
+    if not _runs_suites(config):
+        return
     try:
         if opts.existing_cluster:
             clusters.check_kubeconfig(opts.kubeconfig)
@@ -87,11 +94,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             clusters.find_kind(opts)
     except clusters.ClusterError as exc:
         raise UsageError(f"harness: {exc}") from None
-    # a fresh results directory for this run's report
-    results = report.results_dir(opts.report_dir)
-    if results.is_dir():
-        for f in results.glob("*.jsonl"):
-            f.unlink()
 
 
 def pytest_configure_node(node: Any) -> None:  # xdist hook: share the run id
@@ -109,6 +111,10 @@ def _run_id(config: pytest.Config) -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "controller" not in metafunc.fixturenames:
         return
+    for m in metafunc.definition.iter_markers("parametrize"):
+        names = m.args[0] if m.args else m.kwargs.get("argnames", "")
+        if "controller" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return  # the test names its controllers itself
     opts = metafunc.config._harness_options  # type: ignore[attr-defined]
     selected = list(opts.controllers)
     marker = metafunc.definition.get_closest_marker("controllers")
@@ -312,7 +318,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if state.get("addons"):
             run["addons"] = {k: v for k, v in sorted(state["addons"].items())}
     notes = {name: a.notice for name, a in CONTROLLER_ADDONS.items() if a.notice}
-    json_path, md_path = report.write_reports(opts.report_dir, subjects=list(opts.controllers) + [report.L4_SUBJECT],
+    json_path, md_path = report.write_reports(opts.report_dir, controllers=list(opts.controllers),
                                               run=run, subject_notes=notes)
     config._harness_report = md_path  # type: ignore[attr-defined]
     if _runs_suites(config):

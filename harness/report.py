@@ -85,16 +85,16 @@ def _merge(results: Iterable[Result]) -> dict[tuple[str, str], Result]:
     return merged
 
 
-def build(results: Iterable[Result], *, subjects: list[str], run: dict[str, Any],
+def build(results: Iterable[Result], *, controllers: list[str], run: dict[str, Any],
           subject_notes: dict[str, str] | None = None) -> dict[str, Any]:
-    """The report document. ``subjects`` is the matrix in display order;
+    """The report document. ``controllers`` is the matrix in display order;
     ``subject_notes`` are printed beside every result of that subject (e.g. the
     retirement notice of ingress-nginx)."""
     merged = _merge(results)
     subject_notes = subject_notes or {}
     rows = []
     for claim in catalog.CLAIMS:
-        wanted = subjects if claim.per_controller else [L4_SUBJECT]
+        wanted = controllers if claim.per_controller else [L4_SUBJECT]
         cells = []
         for subject in wanted:
             r = merged.get((claim.id, subject))
@@ -122,9 +122,11 @@ def build(results: Iterable[Result], *, subjects: list[str], run: dict[str, Any]
     for row in rows:
         for cell in row["results"]:
             counts[cell["verdict"]] += 1
+    present = {cell["subject"] for row in rows for cell in row["results"]}
     return {
         "schema": SCHEMA,
         "guide": catalog.GUIDE,
+        "subjects": [s for s in [*controllers, L4_SUBJECT] if s in present],
         "run": run,
         "summary": counts,
         "claims": rows,
@@ -136,11 +138,7 @@ _MARK = {Verdict.HOLDS.value: "holds", Verdict.DOES_NOT_HOLD.value: "DOES NOT HO
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
-    subjects: list[str] = []
-    for row in doc["claims"]:
-        for cell in row["results"]:
-            if cell["subject"] not in subjects:
-                subjects.append(cell["subject"])
+    subjects: list[str] = doc["subjects"]
     lines = [f"# Claims report: {doc['guide']}", ""]
     run = doc.get("run", {})
     if run:
@@ -178,9 +176,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_reports(report_dir: Path, *, subjects: list[str], run: dict[str, Any],
+def write_reports(report_dir: Path, *, controllers: list[str], run: dict[str, Any],
                   subject_notes: dict[str, str] | None = None) -> tuple[Path, Path]:
-    doc = build(load_results(report_dir), subjects=subjects, run=run, subject_notes=subject_notes)
+    doc = build(load_results(report_dir), controllers=controllers, run=run, subject_notes=subject_notes)
     report_dir.mkdir(parents=True, exist_ok=True)
     json_path = report_dir / "claims-report.json"
     md_path = report_dir / "claims-report.md"

@@ -186,11 +186,14 @@ class Builder:
             sh([str(SCRIPTS / "rootfs.sh"), DEBIAN_SUITE, str(tar), packages])
         return tar
 
-    def go_binaries(self, module: str, version: str, packages: list[str]) -> Path:
+    def go_binaries(self, module: str, version: str, packages: list[str], extra_requires: tuple[str, ...] = ()) -> Path:
+        """Main packages of module@version (plus pinned sibling modules) built
+        from the Go module proxy; cached by module@version."""
         d = self.cache / "go" / f"{module.replace('/', '_')}@{version}"
         names = [p.split("=", 1)[1] if "=" in p else Path(p).name for p in packages]
         if not all((d / n).exists() for n in names):
-            sh([str(SCRIPTS / "go-build.sh"), module, version, str(d), *packages])
+            sh([str(SCRIPTS / "go-build.sh"), module, version, str(d), *packages],
+               env={"GO_EXTRA_REQUIRES": " ".join(extra_requires)})
         return d
 
     def local_go(self, name: str, src: Path) -> Path:

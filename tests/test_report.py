@@ -1,0 +1,104 @@
+"""Claim marking and the report, through a real pytest run (pytester)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness import claims, report
+
+pytest_plugins = ["pytester"]
+
+
+def test_catalog_ids_unique_and_areas_known():
+    ids = [c.id for c in claims.CLAIMS]
+    assert len(ids) == len(set(ids))
+    assert {c.area for c in claims.CLAIMS} <= {"loadbalancer", "ingress", "tls", "consolidation", "troubleshooting", "gateway"}
+    with pytest.raises(KeyError, match="unknown claim"):
+        claims.get("no-such-claim")
+
+
+def _run(pytester, body: str, *args: str):
+    pytester.makeconftest('pytest_plugins = ["harness.plugin"]\n')
+    pytester.makepyfile(test_claims=body)
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--report-dir={pytester.path / 'out'}", *args)
+
+
+BODY = '''
+import pytest
+from harness.plugin import not_checkable
+
+@pytest.mark.claim("lb-l4-reach")
+def test_holds(evidence):
+    evidence.add("probe", {"status": 200})
+
+@pytest.mark.claim("ingress-host-path-routing")
+@pytest.mark.parametrize("controller", ["nginx", "traefik"])
+def test_per_controller(controller, evidence):
+    evidence.note("seen by " + controller)
+    assert controller == "traefik", "nginx routed /api to frontend-svc"
+
+@pytest.mark.claim("troubleshoot-ingress-class")
+def test_cannot():
+    not_checkable("no second controller here")
+
+@pytest.mark.claim("lb-needs-implementation")
+def test_harness_breaks():
+    raise RuntimeError("kubeconfig vanished")
+
+def test_unmarked():
+    pass
+'''
+
+
+def test_outcomes_become_verdicts(pytester):
+    result = _run(pytester, BODY)
+    result.assert_outcomes(passed=3, failed=2, skipped=1)
+    doc = json.loads((pytester.path / "out" / "claims-report.json").read_text())
+    cells = {(row["id"], c["subject"]): c for row in doc["claims"] for c in row["results"]}
+    assert cells[("lb-l4-reach", "metallb")]["verdict"] == "holds"
+    assert cells[("lb-l4-reach", "metallb")]["evidence"] == [{"label": "probe", "data": {"status": 200}}]
+    assert cells[("ingress-host-path-routing", "traefik")]["verdict"] == "holds"
+    nginx = cells[("ingress-host-path-routing", "nginx")]
+    assert nginx["verdict"] == "does not hold"
+    assert "nginx routed /api to frontend-svc" in nginx["reason"]
+    assert "seen by nginx" in nginx["notes"]
+    # the retirement notice stands beside every nginx result
+    assert any("retired" in n for n in nginx["notes"])
+    assert cells[("troubleshoot-ingress-class", "metallb")]["verdict"] == "not checkable here"
+    assert cells[("troubleshoot-ingress-class", "metallb")]["reason"] == "no second controller here"
+    broken = cells[("lb-needs-implementation", "metallb")]
+    assert broken["verdict"] == "not checkable here" and "harness error" in broken["reason"]
+    assert doc["summary"] == {"holds": 2, "does not hold": 1, "not checkable here": 2}
+    md = (pytester.path / "out" / "claims-report.md").read_text()
+    assert "| ingress-host-path-routing | DOES NOT HOLD | holds |" in md
+
+
+def test_reports_are_deterministic(pytester):
+    _run(pytester, BODY)
+    first = (pytester.path / "out" / "claims-report.json").read_text()
+    first_md = (pytester.path / "out" / "claims-report.md").read_text()
+    _run(pytester, BODY, "-p", "xdist", "-n", "2")
+    assert (pytester.path / "out" / "claims-report.json").read_text() == first
+    assert (pytester.path / "out" / "claims-report.md").read_text() == first_md
+
+
+def test_unknown_claim_is_a_usage_error(pytester):
+    result = _run(pytester, 'import pytest\n@pytest.mark.claim("made-up")\ndef test_x():\n    pass\n')
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*unknown claim 'made-up'*"])
+
+
+def test_unknown_controller_is_one_line(pytester):
+    result = _run(pytester, "def test_x():\n    pass\n", "--controllers=haproxy")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["ERROR: unknown controller haproxy; choose from: nginx, traefik"])
+
+
+def test_merge_keeps_weakest_verdict():
+    rs = [report.Result("lb-l4-reach", "metallb", "holds", "t1"),
+          report.Result("lb-l4-reach", "metallb", "does not hold", "t2", reason="refused")]
+    doc = report.build(rs, controllers=["traefik"], run={})
+    (cell,) = doc["claims"][[c.id for c in claims.CLAIMS].index("lb-l4-reach")]["results"]
+    assert cell["verdict"] == "does not hold" and cell["reason"] == "refused" and cell["tests"] == "t1, t2"
