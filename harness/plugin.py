@@ -294,9 +294,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if not marker.args:
                 raise UsageError(f"{item.nodeid}: @pytest.mark.claim needs a claim id")
             try:
-                catalog.get(marker.args[0])
+                claim = catalog.get(marker.args[0])
             except KeyError as exc:
                 raise UsageError(f"{item.nodeid}: {exc.args[0]}") from None
+            if claim.per_controller and "controller" not in getattr(item, "fixturenames", ()):
+                raise UsageError(f"{item.nodeid}: claim {claim.id} is checked per controller; the test must take `controller`")
 
 
 # ---------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_per_controller(controller, evidence):
     evidence.note("seen by " + controller)
     assert controller == "traefik", "nginx routed /api to frontend-svc"
 
-@pytest.mark.claim("troubleshoot-ingress-class")
+@pytest.mark.claim("lb-one-per-service")
 def test_cannot():
     not_checkable("no second controller here")
 
@@ -66,8 +66,8 @@ def test_outcomes_become_verdicts(pytester):
     assert "seen by nginx" in nginx["notes"]
     # the retirement notice stands beside every nginx result
     assert any("retired" in n for n in nginx["notes"])
-    assert cells[("troubleshoot-ingress-class", "metallb")]["verdict"] == "not checkable here"
-    assert cells[("troubleshoot-ingress-class", "metallb")]["reason"] == "no second controller here"
+    assert cells[("lb-one-per-service", "metallb")]["verdict"] == "not checkable here"
+    assert cells[("lb-one-per-service", "metallb")]["reason"] == "no second controller here"
     broken = cells[("lb-needs-implementation", "metallb")]
     assert broken["verdict"] == "not checkable here" and "harness error" in broken["reason"]
     assert doc["summary"] == {"holds": 2, "does not hold": 1, "not checkable here": 2}
@@ -88,6 +88,12 @@ def test_unknown_claim_is_a_usage_error(pytester):
     result = _run(pytester, 'import pytest\n@pytest.mark.claim("made-up")\ndef test_x():\n    pass\n')
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*unknown claim 'made-up'*"])
+
+
+def test_per_controller_claim_needs_the_controller_fixture(pytester):
+    result = _run(pytester, 'import pytest\n@pytest.mark.claim("ingress-consolidation")\ndef test_x():\n    pass\n')
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*claim ingress-consolidation is checked per controller*"])
 
 
 def test_unknown_controller_is_one_line(pytester):
