@@ -7,6 +7,8 @@ import base64
 from dataclasses import dataclass
 
 import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from .addons.gateway_api import ECHO_IMAGE
 from .kube import Kube, load_manifest
@@ -29,9 +31,10 @@ def deploy_echo(kube: Kube, ns: str, *names: str, replicas: int = 1, port: int =
     return {name: Backend(name, ns, tuple(kube.wait_endpoints(ns, name))) for name in names}
 
 
-def deploy_echo_pods(kube: Kube, ns: str, name: str, *, port: int, replicas: int = 1) -> None:
-    """Only the pods (for a Service the guide defines itself, like tcp-app)."""
-    kube.apply(load_manifest("backends/echo-deployment.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE), namespace=ns)
+def deploy_tcp_echo_pods(kube: Kube, ns: str, name: str, *, port: int, replicas: int = 1) -> None:
+    """Only the pods, echo server in TCP mode (for a Service the guide defines
+    itself, like tcp-app)."""
+    kube.apply(load_manifest("backends/echo-tcp.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE), namespace=ns)
     kube.wait_deployments(ns, [name])
 
 
@@ -39,6 +42,18 @@ def deploy_tls_app(kube: Kube, ns: str, name: str, secret: str) -> None:
     """An app terminating TLS itself behind a type LoadBalancer Service on 443."""
     kube.apply(load_manifest("backends/echo-tls.yaml", name=name, secret=secret, image=ECHO_IMAGE), namespace=ns)
     kube.wait_deployments(ns, [name])
+
+
+def cert_sha256(cert: trustme.LeafCert) -> str:
+    """SHA-256 fingerprint of the leaf of ``cert`` (what a probe captures)."""
+    return x509.load_pem_x509_certificate(cert.cert_chain_pems[0].bytes()).fingerprint(hashes.SHA256()).hex()
+
+
+def secret_cert_sha256(kube: Kube, ns: str, name: str) -> str:
+    """SHA-256 fingerprint of the leaf certificate in a kubernetes.io/tls Secret."""
+    secret = kube.core.read_namespaced_secret(name, ns)
+    pem = base64.b64decode(secret.data["tls.crt"])
+    return x509.load_pem_x509_certificate(pem).fingerprint(hashes.SHA256()).hex()
 
 
 def tls_secret(kube: Kube, ns: str, name: str, cert: trustme.LeafCert) -> None:

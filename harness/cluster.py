@@ -29,6 +29,7 @@ from filelock import FileLock
 from pytest_kind import KindCluster
 
 from .options import Options
+from .upstream import CACHE
 
 KIND_VERSION = "v0.30.0"
 # kind v0.30.0's default node image (Kubernetes v1.34.0); `make images` builds
@@ -89,7 +90,7 @@ def find_kind(options: Options) -> Path:
     version."""
     if options.kind_bin:
         return options.kind_bin
-    cached = options.state_dir / "bin" / f"kind-{KIND_VERSION}"
+    cached = CACHE / "bin" / f"kind-{KIND_VERSION}"  # shared with `make images`
     if cached.exists():
         return cached
     on_path = shutil.which("kind")

@@ -84,7 +84,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if results.is_dir():
         for f in results.glob("*.jsonl"):
             f.unlink()
-    if not _runs_suites(config):
+    if not _runs_suites(config) or config.option.collectonly:
         return
     try:
         if opts.existing_cluster:
@@ -150,8 +150,10 @@ def kube(cluster, options) -> Kube:
 
 @pytest.fixture(scope="session")
 def addon_context(cluster, kube, options) -> Context:
+    """The cluster with what every suite needs: MetalLB, and the Gateway API
+    CRDs with the conformance echo server every backend runs."""
     ctx = Context(cluster=cluster, kube=kube, options=options)
-    ensure_addons(ctx, ["metallb"])
+    ensure_addons(ctx, ["metallb", "gateway_api"])
     return ctx
 
 
@@ -176,7 +178,7 @@ def controller(request: pytest.FixtureRequest, addon_context: Context):
 
 
 @pytest.fixture
-def ns(request: pytest.FixtureRequest, kube: Kube, options) -> Iterator[str]:
+def ns(request: pytest.FixtureRequest, kube: Kube, addon_context: Context, options) -> Iterator[str]:
     """A namespace of the test's own; evidence is dumped before it is deleted
     when the test fails."""
     base = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")

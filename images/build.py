@@ -350,9 +350,10 @@ def build_node(b: Builder, core: list[str]) -> None:
             try:
                 sh(["docker", "cp", str(tar), f"{name}:/images.tar"], quiet=True)
                 sh(["docker", "exec", name, "bash", "-c", IMPORT_SCRIPT])
+                # the build container ran `sleep`: restore the node's entrypoint
+                # (ENV and STOPSIGNAL carry over from the stage image)
                 sh(["docker", "commit",
-                    "--change", 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',
-                    "--change", "CMD []", "--change", "ENV container=docker", "--change", "STOPSIGNAL SIGRTMIN+3",
+                    "--change", 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]', "--change", "CMD []",
                     name, NODE_IMAGE], quiet=True)
             finally:
                 subprocess.run(["docker", "rm", "-f", name], capture_output=True)

@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 
 import pytest
 
 from harness.addons import metallb
-from harness.backends import deploy_echo_pods
+from harness.backends import deploy_tcp_echo_pods
 from harness.kube import load_manifest
 from harness.probes import consistently, never, tcp_exchange
 
@@ -20,7 +21,7 @@ TCP_APP_PORT = 1883
 
 def tcp_app(kube, ns):
     """The guide's tcp-app Service verbatim, and echo pods behind it on 1883."""
-    deploy_echo_pods(kube, ns, "tcp-app", port=TCP_APP_PORT, replicas=2)
+    deploy_tcp_echo_pods(kube, ns, "tcp-app", port=TCP_APP_PORT, replicas=2)
     kube.apply(load_manifest("guide/tcp-app-service.yaml"), namespace=ns)
 
 
@@ -40,14 +41,15 @@ def test_tcp_to_external_address_reaches_tcp_app_pods(kube, ns, timeouts, eviden
     tcp_app(kube, ns)
     address = kube.wait_load_balancer(ns, "tcp-app")
     pods = set(kube.wait_endpoints(ns, "tcp-app"))
-    # Raw bytes over TCP: the echo server behind port 1883 answers naming the pod.
-    payload = b"GET /l4-probe HTTP/1.0\r\nHost: tcp-app\r\n\r\n"
+    # Plain TCP: the echo server in TCP mode greets, and answers TEST with
+    # one JSON line naming the pod.
 
     def reaches_a_pod():
-        r = tcp_exchange(address, TCP_APP_PORT, payload, timeout=timeouts.request)
-        text = r.received.decode("utf-8", "replace")
-        answered = [p for p in pods if f'"pod":"{p}"' in text.replace(" ", "")]
-        assert answered, f"reply names none of the tcp-app pods {sorted(pods)}: {text[:200]!r}"
+        r = tcp_exchange(address, TCP_APP_PORT, b"TEST\n", expect=b"}\n", timeout=timeouts.request)
+        lines = r.received.decode("utf-8", "replace").splitlines()
+        reply = next((json.loads(l) for l in lines if l.startswith("{")), None)
+        assert reply is not None, f"no JSON reply to TEST from {address}:{TCP_APP_PORT}: {lines!r}"
+        assert reply.get("pod") in pods, f"answered by {reply.get('pod')!r}, not one of the tcp-app pods {sorted(pods)}"
         return r
 
     _, transcript = consistently(reaches_a_pod, what=f"TCP {address}:{TCP_APP_PORT} reaches a tcp-app pod",
