@@ -34,7 +34,7 @@ e2e: venv
 	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
 
 images: venv
-	$(PY) -m images.build $(if $(IMAGES_DIR),--out $(IMAGES_DIR))
+	$(PY) -m images $(if $(IMAGES_DIR),--out $(IMAGES_DIR))
 
 bench: venv
 	$(PY) -m images.bench

@@ -9,7 +9,7 @@ image archives and ``index.json`` (image reference -> archive) go to the
 images directory the harness reads with ``--images-dir``. Every step's
 wall time is recorded in ``timings.json`` for ``make bench``.
 
-Run: ``python -m images.build [--out DIR] [--only STEP,...]``.
+Run: ``python -m images [--out DIR] [--only STEP,...]`` (what `make images` does).
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class Builder:
     # -- step bookkeeping ----------------------------------------------------
 
     def step(self, name: str, key: str, run: Callable[[], None], *, images: list[str] = (), files: list[Path] = ()) -> None:
-        stamp = self.out / "stamps" / f"{name}.json"
+        stamp = self.out / "stamps" / (archive_name(name).removesuffix(".tar") + ".json")
         try:
             done = json.loads(stamp.read_text()).get("key") == key
         except (OSError, ValueError):
