@@ -14,7 +14,7 @@ REPORT_DIR ?= reports
 IMAGES_DIR ?=
 PYTEST_ARGS ?=
 
-.PHONY: venv test e2e images bench clean
+.PHONY: venv test e2e images bench clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,12 @@ images: venv
 	$(PY) -m images $(if $(IMAGES_DIR),--out $(IMAGES_DIR))
 
 bench: venv
-	$(PY) -m images.bench
+	$(PY) -m images.bench $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
 
 clean:
-	@$(PY) -m harness.clean 2>/dev/null || $(PYTHON) -m harness.clean
-	rm -rf $(REPORT_DIR) .pytest-kind .pytest_cache
+	@if [ -x $(PY) ]; then $(PY) -m harness.cluster clean; fi
+	rm -rf $(REPORT_DIR) .harness .pytest-kind .pytest_cache
+
+# also the image cache and the images `make images` built (the next `make images` is cold)
+clean-images:
+	@if [ -x $(PY) ]; then $(PY) -m images --remove; fi

@@ -238,13 +238,15 @@ def acquire(options: Options, run_id: str) -> Cluster:
         kubeconfig = options.state_dir / "clusters" / f"{options.cluster_name}.kubeconfig"
         image = options.node_image or NODE_IMAGE
         if not ours:
+            started = time.monotonic()
             try:
                 _create(options, kind, image, kubeconfig)
             except ClusterError as exc:
                 _write_state(options, {"name": options.cluster_name, "run": run_id, "failed": str(exc)})
                 raise
             state = {"name": options.cluster_name, "container_id": _container_id(control_plane), "run": run_id,
-                     "kubeconfig": str(kubeconfig), "node_image": image, "addons": {}}
+                     "kubeconfig": str(kubeconfig), "node_image": image, "addons": {},
+                     "create_seconds": round(time.monotonic() - started, 1)}
             _write_state(options, state)
         elif state.get("run") != run_id:
             log(f"reusing cluster {options.cluster_name} kept by an earlier run of the harness")
@@ -256,7 +258,7 @@ def acquire(options: Options, run_id: str) -> Cluster:
 
 def _create(options: Options, kind: Path, image: str, kubeconfig: Path) -> None:
     config_file = options.state_dir / "clusters" / f"{options.cluster_name}.kind.yaml"
-    config_file.write_text(KIND_CONFIG)
+    config_file.write_text(KIND_CONFIG)  # removed below: kind reads it once
     log(f"creating kind cluster {options.cluster_name} from {image} (a minute or two)")
     started = time.monotonic()
     kc = KindCluster(options.cluster_name, kubeconfig=kubeconfig, image=image, kind_path=kind)
@@ -270,6 +272,7 @@ def _create(options: Options, kind: Path, image: str, kubeconfig: Path) -> None:
         _delete(kind, options.cluster_name, kubeconfig)
         raise
     finally:
+        config_file.unlink(missing_ok=True)
         # KindCluster keeps a scratch directory in the working directory
         shutil.rmtree(Path(".pytest-kind") / options.cluster_name, ignore_errors=True)
         try:
@@ -332,3 +335,35 @@ def all_harness_clusters(state_dir: Path) -> Iterator[dict]:
             yield json.loads(p.read_text())
         except (OSError, ValueError):
             continue
+
+
+def clean(state_dir: Path) -> int:
+    """`make clean`: delete every kind cluster this checkout's harness created
+    (and only those), then its state. Returns how many clusters were deleted."""
+    deleted = 0
+    for state in all_harness_clusters(state_dir):
+        name = state.get("name")
+        if not name or state.get("existing") or not state.get("container_id"):
+            continue
+        if state["container_id"] != _container_id(f"{name}-control-plane"):
+            continue  # gone already, or a cluster of that name someone else made
+        kind = CACHE / "bin" / f"kind-{KIND_VERSION}"
+        kind_cmd = str(kind) if kind.exists() else (shutil.which("kind") or "")
+        if not kind_cmd:
+            print(f"[harness] cannot delete cluster {name}: no kind binary", file=sys.stderr)
+            continue
+        log(f"deleting cluster {name}")
+        _delete(Path(kind_cmd), name, Path(state.get("kubeconfig", "/dev/null")))
+        deleted += 1
+    shutil.rmtree(state_dir / "clusters", ignore_errors=True)
+    return deleted
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["clean"]:
+        print("usage: python -m harness.cluster clean", file=sys.stderr)
+        sys.exit(2)
+    from .options import ROOT
+
+    n = clean(ROOT / ".harness")
+    log(f"clean: {n} cluster(s) deleted")

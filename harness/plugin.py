@@ -18,8 +18,9 @@ reason* and fails the run.
 
 from __future__ import annotations
 
-import os
+import json
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -78,6 +79,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if _is_worker(config):
         return
+    config._harness_started = time.monotonic()  # type: ignore[attr-defined]
     opts = config._harness_options  # type: ignore[attr-defined]
     # a fresh results directory for this run's report
     results = report.results_dir(opts.report_dir)
@@ -325,6 +327,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     json_path, md_path = report.write_reports(opts.report_dir, controllers=list(opts.controllers),
                                               run=run, subject_notes=notes)
     config._harness_report = md_path  # type: ignore[attr-defined]
+    # timings stay out of the report body (it must diff cleanly): own file
+    timings = {"session_seconds": round(time.monotonic() - config._harness_started, 1)}  # type: ignore[attr-defined]
+    if state.get("create_seconds") is not None:
+        timings["cluster_create_seconds"] = state["create_seconds"]
+    if state.get("addon_seconds"):
+        timings["addon_ready_seconds"] = state["addon_seconds"]
+    (opts.report_dir / "timings.json").write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
     if _runs_suites(config):
         clusters.release(opts)
 

@@ -25,7 +25,7 @@ import httpx
 import tenacity
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import ExtensionOID
 
 T = TypeVar("T")
 

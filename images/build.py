@@ -134,7 +134,18 @@ class Builder:
         elapsed = round(time.monotonic() - started, 1)
         self.timings[name] = elapsed
         stamp.write_text(json.dumps({"key": key, "seconds": elapsed, "images": list(images)}, indent=1))
+        self.record_timing(name, elapsed)
         say(f"{name}: done in {elapsed:.0f}s")
+
+    def record_timing(self, name: str, seconds: float) -> None:
+        """timings.json: the wall time of each step the last time it really built."""
+        path = self.out / "timings.json"
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError):
+            doc = {}
+        doc.setdefault("steps", {})[name] = seconds
+        path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
     def _images_present(self, images: list[str]) -> bool:
         """True when every image is in docker; reload from its archive if
@@ -424,11 +435,32 @@ def build_addon_images(b: Builder, only: set[str] | None) -> None:
                 b.save(image)
 
 
+def remove(out: Path) -> int:
+    """Delete every docker image a step recorded, the archives and the cache."""
+    images: set[str] = set()
+    for stamp in (out / "stamps").glob("*.json"):
+        try:
+            images.update(json.loads(stamp.read_text()).get("images", []))
+        except (OSError, ValueError):
+            continue
+    for image in sorted(images):
+        if docker_has(image):
+            subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
+            say(f"removed image {image}")
+    for d in (out, CACHE):
+        shutil.rmtree(d, ignore_errors=True)
+        say(f"removed {d}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="make images", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"images directory (default {DEFAULT_OUT})")
     ap.add_argument("--only", default="", help="comma-separated: kind,node,addons or addon names")
+    ap.add_argument("--remove", action="store_true", help="remove the built images and the whole build cache")
     args = ap.parse_args(argv)
+    if args.remove:
+        return remove(args.out.resolve())
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     try:
         cluster.check_docker()
@@ -450,14 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make images: {exc}", file=sys.stderr)
         return 1
     total = round(time.monotonic() - started, 1)
-    timings_path = b.out / "timings.json"
-    try:
-        previous = json.loads(timings_path.read_text())
-    except (OSError, ValueError):
-        previous = {}
-    previous.setdefault("steps", {}).update(b.timings)
-    previous["last_total_seconds"] = total
-    timings_path.write_text(json.dumps(previous, indent=1, sort_keys=True) + "\n")
+    b.record_timing("(whole run)", total)
     b.write_index()
     say(f"all images ready in {total:.0f}s; archives and index.json in {b.out}")
     return 0

@@ -29,7 +29,6 @@ def test_guide_examples_are_verbatim():
 def test_guide_text_contains_the_same_examples():
     """The files are the guide's YAML: every key/value of the examples occurs
     in the guide's (flattened) text in the same order."""
-    from pathlib import Path
 
     guide = (MANIFESTS.parent / GUIDE).resolve()
     if not guide.exists():
