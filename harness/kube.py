@@ -190,14 +190,22 @@ class Kube:
 
     # -- namespaces ------------------------------------------------------------
 
-    def create_namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
-        body = k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels=labels or {}))
+    def create_namespace(self, name: str, labels: dict[str, str]) -> None:
+        """Create ``name`` carrying ``labels``. A namespace of that name left
+        by an earlier run (it carries the same labels) is deleted first; one
+        the harness did not create is never touched."""
+        body = k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels=labels))
         try:
             self.core.create_namespace(body)
+            return
         except ApiException as exc:
-            if exc.status == 409:
-                raise ManifestError(f"namespace {name} already exists; refusing to reuse an object the harness did not create") from None
-            raise
+            if exc.status != 409:
+                raise
+        existing = self.core.read_namespace(name)
+        if any((existing.metadata.labels or {}).get(k) != v for k, v in labels.items()):
+            raise ManifestError(f"namespace {name} already exists and was not created by the harness; refusing to reuse it")
+        self.delete_namespace(name, wait=True)
+        self.core.create_namespace(body)
 
     def delete_namespace(self, name: str, wait: bool = True) -> None:
         try:

@@ -18,6 +18,7 @@ reason* and fails the run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -73,19 +74,20 @@ def _runs_suites(config: pytest.Config) -> bool:
     return False
 
 
+BASE_ADDONS = ["metallb", "gateway_api"]  # what every suite needs
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Preflight in the session-owning process: bad input stops the run with
-    one line before any worker starts or anything is created."""
+    """In the session-owning process, before any xdist worker starts: check
+    the input, then create the cluster and install the addons with progress
+    on the terminal. Bad input or a failed set-up stops the run with one line
+    and leaves nothing behind. (Without this, e.g. when only a worker runs,
+    the fixtures below do the same set-up behind the cluster lock.)"""
     config = session.config
     if _is_worker(config):
         return
     config._harness_started = time.monotonic()  # type: ignore[attr-defined]
     opts = config._harness_options  # type: ignore[attr-defined]
-    # a fresh results directory for this run's report
-    results = report.results_dir(opts.report_dir)
-    if results.is_dir():
-        for f in results.glob("*.jsonl"):
-            f.unlink()
     if not _runs_suites(config) or config.option.collectonly:
         return
     try:
@@ -94,8 +96,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         else:
             clusters.check_docker()
             clusters.find_kind(opts)
-    except clusters.ClusterError as exc:
-        raise UsageError(f"harness: {exc}") from None
+        cluster = clusters.acquire(opts, _run_id(config))
+        ctx = Context(cluster=cluster, kube=Kube(cluster.kubeconfig, opts.timeouts), options=opts)
+        ensure_addons(ctx, BASE_ADDONS)
+        for name in opts.controllers:
+            try:
+                ensure_addons(ctx, [CONTROLLER_ADDONS[name].name])
+            except AddonUnavailable as exc:
+                clusters.log(f"controller {name}: {exc}")
+    except HARNESS_ERRORS + (CheckFailed,) as exc:
+        clusters.release(opts)
+        raise UsageError(f"harness: {_one_line(exc)}") from None
+    except BaseException:
+        clusters.release(opts)
+        raise
 
 
 def pytest_configure_node(node: Any) -> None:  # xdist hook: share the run id
@@ -155,7 +169,7 @@ def addon_context(cluster, kube, options) -> Context:
     """The cluster with what every suite needs: MetalLB, and the Gateway API
     CRDs with the conformance echo server every backend runs."""
     ctx = Context(cluster=cluster, kube=kube, options=options)
-    ensure_addons(ctx, ["metallb", "gateway_api"])
+    ensure_addons(ctx, BASE_ADDONS)
     return ctx
 
 
@@ -183,8 +197,9 @@ def controller(request: pytest.FixtureRequest, addon_context: Context):
 def ns(request: pytest.FixtureRequest, kube: Kube, addon_context: Context, options) -> Iterator[str]:
     """A namespace of the test's own; evidence is dumped before it is deleted
     when the test fails."""
+    # named after the test (stable across runs, so reports diff cleanly)
     base = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
-    name = f"t-{base}-{uuid.uuid4().hex[:5]}"
+    name = f"t-{base}-{hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:5]}"
     kube.create_namespace(name, labels={"exposure-harness/test": "true"})
     yield name
     rep = getattr(request.node, "_harness_call_report", None)
@@ -284,7 +299,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             verdict = catalog.Verdict.NOT_CHECKABLE
             reason = f"harness error during {rep.when}: {_one_line(exc) if exc else rep.longreprtext[:200]}"
     opts = item.config._harness_options  # type: ignore[attr-defined]
-    report.record(opts.report_dir, report.Result(
+    report.record(opts.report_dir, _run_id(item.config), report.Result(
         claim=claim.id, subject=_subject(item, claim), verdict=verdict.value,
         test=item.nodeid, reason=reason, evidence=items, notes=notes,
     ))
@@ -315,8 +330,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config):
         return
     opts = config._harness_options  # type: ignore[attr-defined]
-    if not report.results_dir(opts.report_dir).is_dir():
-        return
+    run_id = _run_id(config)
+    if not report.results_dir(opts.report_dir, run_id).is_dir():
+        if _runs_suites(config):
+            clusters.release(opts)
+        return  # this run checked no claim: leave any earlier report alone
     run: dict[str, Any] = {"controllers": ",".join(opts.controllers)}
     state = clusters.read_state(opts)
     if state:
@@ -324,7 +342,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if state.get("addons"):
             run["addons"] = {k: v for k, v in sorted(state["addons"].items())}
     notes = {name: a.notice for name, a in CONTROLLER_ADDONS.items() if a.notice}
-    json_path, md_path = report.write_reports(opts.report_dir, controllers=list(opts.controllers),
+    json_path, md_path = report.write_reports(opts.report_dir, run_id, controllers=list(opts.controllers),
                                               run=run, subject_notes=notes)
     config._harness_report = md_path  # type: ignore[attr-defined]
     # timings stay out of the report body (it must diff cleanly): own file

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -37,22 +39,24 @@ class Result:
         Verdict(self.verdict)
 
 
-def results_dir(report_dir: Path) -> Path:
-    return report_dir / "results"
+def results_dir(report_dir: Path, run_id: str) -> Path:
+    """Where one run's processes put their results (a run's own directory, so
+    a run that checks no claim never touches another run's report)."""
+    return report_dir / "results" / run_id
 
 
-def record(report_dir: Path, result: Result) -> None:
+def record(report_dir: Path, run_id: str, result: Result) -> None:
     """Append one result; safe from several processes (one file per process)."""
-    out = results_dir(report_dir)
+    out = results_dir(report_dir, run_id)
     out.mkdir(parents=True, exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     with open(out / f"{worker}.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(asdict(result), sort_keys=True) + "\n")
 
 
-def load_results(report_dir: Path) -> list[Result]:
+def load_results(report_dir: Path, run_id: str) -> list[Result]:
     out: list[Result] = []
-    d = results_dir(report_dir)
+    d = results_dir(report_dir, run_id)
     if not d.is_dir():
         return out
     for path in sorted(d.glob("*.jsonl")):
@@ -166,22 +170,48 @@ def render_markdown(doc: dict[str, Any]) -> str:
             lines.append(head)
             for note in cell["notes"]:
                 lines.append(f"  - note: {note}")
-            if cell["evidence"]:
-                lines.append("")
-                lines.append("  ```json")
-                for ln in json.dumps(cell["evidence"], indent=1, sort_keys=True).splitlines():
-                    lines.append("  " + ln)
-                lines.append("  ```")
+            for item in cell["evidence"]:
+                lines.append(f"  - {item['label']}: {_compact(item['data'])}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_reports(report_dir: Path, *, controllers: list[str], run: dict[str, Any],
+_POD_SUFFIX = re.compile(r"\b([a-z0-9-]+?)-[a-z0-9]{8,10}-[a-z0-9]{5}\b")
+
+
+def _stable(text: str) -> str:
+    """Pod names lose their generated suffixes (api-svc-7d9c6b5f4-x2x9k ->
+    api-svc-*), so the Markdown report diffs cleanly between runs; the JSON
+    report keeps the names as observed."""
+    return _POD_SUFFIX.sub(r"\1-*", text)
+
+
+def _compact(data: Any) -> str:
+    """One line per evidence item for the Markdown report (the JSON report
+    keeps the full transcript)."""
+    if isinstance(data, dict) and {"check", "attempts", "last"} <= data.keys():
+        oks = [a for a in data["last"] if a.get("ok")]
+        streak = 0
+        for a in reversed(data["last"]):
+            if not a.get("ok"):
+                break
+            streak += 1
+        last = json.dumps(oks[-1]["detail"], sort_keys=True) if oks else "none"
+        return _stable(f"{data['check']}: held {streak} consecutive observation(s); last: {last}")
+    return _stable(json.dumps(data, sort_keys=True))
+
+
+def write_reports(report_dir: Path, run_id: str, *, controllers: list[str], run: dict[str, Any],
                   subject_notes: dict[str, str] | None = None) -> tuple[Path, Path]:
-    doc = build(load_results(report_dir), controllers=controllers, run=run, subject_notes=subject_notes)
+    """Merge run ``run_id``'s results into the two reports; the raw results of
+    earlier runs are removed."""
+    doc = build(load_results(report_dir, run_id), controllers=controllers, run=run, subject_notes=subject_notes)
     report_dir.mkdir(parents=True, exist_ok=True)
     json_path = report_dir / "claims-report.json"
     md_path = report_dir / "claims-report.md"
     json_path.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     md_path.write_text(render_markdown(doc), encoding="utf-8")
+    for old in (report_dir / "results").iterdir():
+        if old.name != run_id:
+            shutil.rmtree(old, ignore_errors=True)
     return json_path, md_path
