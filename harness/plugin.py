@@ -295,6 +295,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             transcript = getattr(exc, "transcript", None)
             if transcript is not None:
                 items.append({"label": "failed check", "data": transcript.evidence()})
+            if "ns" in getattr(item, "fixturenames", ()):
+                notes.append(f"failure evidence (events, objects, logs): evidence/{_safe(item.nodeid)}/")
         else:
             verdict = catalog.Verdict.NOT_CHECKABLE
             reason = f"harness error during {rep.when}: {_one_line(exc) if exc else rep.longreprtext[:200]}"

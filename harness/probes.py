@@ -428,9 +428,13 @@ class _NotYet(Exception):
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, ProbeError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}" if not isinstance(exc, AssertionError) else str(exc)
+    """One line: an assertion's own message (without pytest's rewritten
+    explanation), a probe error's classification, or the exception type."""
+    if isinstance(exc, (ProbeError, AssertionError)):
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return (text.strip().splitlines() or [type(exc).__name__])[0]
 
 
 def consistently(
@@ -480,9 +484,10 @@ def consistently(
         value = retrying(attempt)
     except _NotYet:
         seen = state["last_error"] or "no failure, but never enough consecutive successes"
+        failures = sum(1 for a in transcript.attempts if not a.ok)
         msg = (
             f"{what}: expected {need} consecutive successes within {limit:.0f}s; "
-            f"{len(transcript.attempts)} attempts, best streak ended; last seen: {seen}"
+            f"{len(transcript.attempts)} attempts, {failures} failed; last seen: {seen}"
         )
         if hint:
             msg += f"; look at: {hint() if callable(hint) else hint}"
