@@ -117,6 +117,22 @@ CLAIMS: tuple[Claim, ...] = (
         "The controller is itself exposed by a type LoadBalancer Service, and the Ingress is served on that "
         "Service's external address.",
     ),
+    # --- Gateway API -----------------------------------------------------------
+    Claim(
+        "gateway-ingress-migration",
+        "gateway",
+        "From Ingress to Gateway API: Perform a one-time conversion (Ingress -> HTTPRoute + Gateway/GatewayClass). "
+        "Introduce controllers that support Gateway API (e.g., Traefik, Istio, vendor controllers).",
+        "The guide's web-gateway, converted to a Gateway of the controller's GatewayClass and an HTTPRoute, routes "
+        "shop.example.com /api to api-svc and / to frontend-svc, like the Ingress did.",
+    ),
+    Claim(
+        "gateway-multi-protocol",
+        "gateway",
+        "For richer multi-protocol control, evaluate Gateway API (HTTPRoute, GRPCRoute, TCPRoute, etc.).",
+        "On the same controller, a TCPRoute attached to a TCP listener of a Gateway carries plain TCP to the "
+        "tcp-app pods: routing that core Ingress has no field for.",
+    ),
     # --- troubleshooting ----------------------------------------------------
     Claim(
         "troubleshoot-ingress-class",

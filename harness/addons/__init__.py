@@ -55,6 +55,7 @@ class BoundController:
         self.ctx = ctx
         self.name = addon.controller
         self.ingress_class = addon.ingress_class
+        self.gateway_class: str | None = getattr(addon, "gateway_class", None)
         self._address: str | None = None
 
     @property

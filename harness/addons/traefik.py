@@ -31,6 +31,7 @@ class Traefik:
     version = VERSION
     depends: tuple[str, ...] = ("metallb", "gateway_api")
     ingress_class = "traefik"
+    gateway_class = "traefik"
     namespace = NAMESPACE
     service = "traefik"
     log_selector = "app=traefik"
