@@ -165,16 +165,6 @@ class Kube:
             applied.append(out.to_dict())
         return applied
 
-    def delete(self, docs: Iterable[dict[str, Any]], namespace: str | None = None) -> None:
-        for doc in reversed(list(docs)):
-            try:
-                res = self._resource(doc["apiVersion"], doc["kind"])
-                ns = (doc.get("metadata", {}).get("namespace") or namespace) if res.namespaced else None
-                self.dyn.delete(res, name=doc["metadata"]["name"], namespace=ns)
-            except (ApiException, ResourceNotFoundError) as exc:
-                if getattr(exc, "status", 404) != 404 and not isinstance(exc, ResourceNotFoundError):
-                    raise
-
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         res = self._resource(api_version, kind)
         try:
@@ -257,6 +247,18 @@ class Kube:
 
         eventually(ready, what=f"daemonset {namespace}/{name} ready", timeouts=self.timeouts,
                    deadline=deadline or self.timeouts.object_ready, hint=f"kubectl -n {namespace} describe ds {name}")
+
+    def wait_jobs(self, namespace: str, names: Iterable[str], *, deadline: float | None = None) -> None:
+        """Wait until each Job has succeeded."""
+        batch = k8s.BatchV1Api(self.api_client)
+        for name in names:
+            def succeeded(name: str = name) -> None:
+                job = batch.read_namespaced_job(name, namespace)
+                assert (job.status.succeeded or 0) >= 1, f"job {name}: {job.status.active or 0} active, {job.status.failed or 0} failed"
+
+            eventually(succeeded, what=f"job {namespace}/{name} succeeded", timeouts=self.timeouts,
+                       deadline=deadline or self.timeouts.object_ready,
+                       hint=lambda: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}")
 
     def wait_endpoints(self, namespace: str, service: str, *, deadline: float | None = None) -> list[str]:
         """Wait until a Service has ready endpoints; returns their pod names."""

@@ -58,6 +58,10 @@ class IngressNginx:
 
     def wait_ready(self, ctx) -> None:
         kube: Kube = ctx.kube
+        # the admission webhook (failurePolicy Fail) rejects every Ingress
+        # until these jobs have made and patched in its certificate
+        kube.wait_jobs(NAMESPACE, ["ingress-nginx-admission-create", "ingress-nginx-admission-patch"],
+                       deadline=kube.timeouts.addon_ready)
         kube.wait_deployments(NAMESPACE, ["ingress-nginx-controller"], deadline=kube.timeouts.addon_ready)
         kube.wait_load_balancer(NAMESPACE, self.service)
 
