@@ -32,6 +32,10 @@ class Claim:
     # L4 claims rest on the load-balancer implementation, not on an Ingress
     # controller; they are reported once, under "metallb".
     per_controller: bool = True
+    # Why no run of this harness can check the claim (a cloud it has no
+    # account in, a price list). Such claims are reported "not checkable
+    # here" with this reason in every report, never left out.
+    not_checkable: str = ""
 
 
 CLAIMS: tuple[Claim, ...] = (
@@ -135,11 +139,68 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     # --- troubleshooting ----------------------------------------------------
     Claim(
+        "troubleshoot-selector-targetport",
+        "troubleshooting",
+        "Connections reach the Service but not pods: check selectors and targetPorts; verify health checks.",
+        "A LoadBalancer Service whose selector matches no pod, or whose targetPort no container listens on, still "
+        "has its external address, but no pod answers there; fixing the selector or targetPort makes a pod answer.",
+        per_controller=False,
+    ),
+    Claim(
         "troubleshoot-ingress-class",
         "troubleshooting",
         "Ingress not picking up rules: ensure ingressClassName or default class exists; check controller logs.",
         "An Ingress whose class no controller serves gets no address in its status and is not routed by any "
         "controller.",
+    ),
+    # --- beyond any local cluster ----------------------------------------------
+    Claim(
+        "cloud-lb-types",
+        "cloud",
+        "In major clouds (e.g., AWS), an Ingress often results in an Application Load Balancer (ALB), while a "
+        "LoadBalancer Service often yields a Network (or Classic) Load Balancer.",
+        "Which cloud load balancer each object provisions.",
+        per_controller=False,
+        not_checkable="needs an AWS account and the AWS Load Balancer Controller; kind clusters have no cloud provider",
+    ),
+    Claim(
+        "troubleshoot-aws-lb-type",
+        "troubleshooting",
+        "AWS: wrong LB type created: set the correct annotations/loadBalancerClass for ALB vs NLB under the AWS "
+        "Load Balancer Controller.",
+        "That the annotations or loadBalancerClass select ALB or NLB.",
+        per_controller=False,
+        not_checkable="needs AWS and the AWS Load Balancer Controller",
+    ),
+    Claim(
+        "edge-tunnel",
+        "cloud",
+        "Use an edge provider (e.g., Cloudflare Tunnel) to avoid opening inbound ports and still expose Services "
+        "via a managed edge.",
+        "Exposure through Cloudflare's edge without inbound ports.",
+        per_controller=False,
+        not_checkable="needs a Cloudflare account and outbound internet, which this harness never uses",
+    ),
+    Claim(
+        "cost-model",
+        "cloud",
+        "Many LoadBalancer Services can create many cloud LBs. ... reducing per-LB cost in some setups. "
+        "(Exact pricing varies by provider.)",
+        "The price of load balancers.",
+        per_controller=False,
+        not_checkable="prices come from providers' price lists, not from a cluster; the structure behind the claim "
+                      "(one address per LoadBalancer Service, many routes per Ingress address) is checked by "
+                      "lb-one-per-service and ingress-consolidation",
+    ),
+    Claim(
+        "performance-l4-vs-l7",
+        "performance",
+        "LoadBalancer (e.g., AWS NLB) forwards at L4 with minimal overhead ... Ingress performs L7 inspection and "
+        "TLS termination, adding flexibility with small overhead.",
+        "Latency and throughput of cloud L4 and L7 load balancers.",
+        per_controller=False,
+        not_checkable="about cloud load balancers' latency; timings on one shared CI machine through MetalLB's L2 "
+                      "mode would say nothing about them",
     ),
 )
 

@@ -276,6 +276,13 @@ class Kube:
                           deadline=deadline or self.timeouts.object_ready,
                           hint=lambda: f"selector and targetPort of {service}; pods: {self.pod_problems(namespace) or 'none unhealthy'}")
 
+    def endpoint_addresses(self, namespace: str, service: str) -> list[str]:
+        """Endpoint address:port pairs of a Service as its EndpointSlices list them."""
+        slices = k8s.DiscoveryV1Api(self.api_client).list_namespaced_endpoint_slice(
+            namespace, label_selector=f"kubernetes.io/service-name={service}").items
+        return sorted(f"{a}:{p.port}" for s in slices for ep in (s.endpoints or []) for a in ep.addresses
+                      for p in (s.ports or []))
+
     def load_balancer_address(self, namespace: str, service: str) -> str | None:
         svc = self.core.read_namespaced_service(service, namespace)
         ingress = (svc.status.load_balancer and svc.status.load_balancer.ingress) or []

@@ -22,6 +22,7 @@ from .claims import Verdict
 
 SCHEMA = "exposure-harness/claims-report/v1"
 L4_SUBJECT = "metallb"
+ANY_SUBJECT = "anywhere"  # claims no run of the harness can check (catalog reason)
 
 
 @dataclass
@@ -100,6 +101,10 @@ def build(results: Iterable[Result], *, controllers: list[str], run: dict[str, A
     for claim in catalog.CLAIMS:
         wanted = controllers if claim.per_controller else [L4_SUBJECT]
         cells = []
+        if claim.not_checkable:
+            cells.append({"subject": ANY_SUBJECT, "verdict": Verdict.NOT_CHECKABLE.value, "reason": claim.not_checkable,
+                          "tests": "", "notes": [], "evidence": []})
+            wanted = []
         for subject in wanted:
             r = merged.get((claim.id, subject))
             if r is None:
@@ -130,7 +135,7 @@ def build(results: Iterable[Result], *, controllers: list[str], run: dict[str, A
     return {
         "schema": SCHEMA,
         "guide": catalog.GUIDE,
-        "subjects": [s for s in [*controllers, L4_SUBJECT] if s in present],
+        "subjects": [s for s in [*controllers, L4_SUBJECT, ANY_SUBJECT] if s in present],
         "run": run,
         "summary": counts,
         "claims": rows,
@@ -158,7 +163,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
         by = {c["subject"]: c for c in row["results"]}
         cells = [(_MARK[by[x]["verdict"]] if x in by else "") for x in subjects]
         lines.append(f"| {row['id']} | " + " | ".join(cells) + " |")
-    lines.append("")
+    lines += ["", f"Columns: the Ingress controllers checked; {L4_SUBJECT} for claims about Services of type "
+              f"LoadBalancer (MetalLB is this cluster's load balancer); {ANY_SUBJECT} for claims no local cluster can "
+              "check. A blank cell: the claim is not about that column.", ""]
     for row in doc["claims"]:
         lines += [f"## {row['id']} ({row['area']})", "", f"> {row['quote']}", "", f"Checked: {row['checks']}", ""]
         if not row["results"]:

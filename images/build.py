@@ -61,17 +61,24 @@ def say(msg: str) -> None:
 
 def sh(cmd: list[str], *, env: dict[str, str] | None = None, input: bytes | None = None,
        quiet: bool = False, cwd: Path | None = None) -> str:
-    """Run a command; on failure raise with its last lines of output."""
-    res = subprocess.run(cmd, env={**os.environ, **(env or {})}, input=input, cwd=cwd,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = res.stdout.decode("utf-8", "replace")
-    if res.returncode != 0:
-        tail = "\n".join(out.strip().splitlines()[-25:])
-        raise BuildError(f"`{' '.join(cmd[:4])}` failed (exit {res.returncode}):\n{tail}")
-    if not quiet and out.strip():
-        for line in out.strip().splitlines()[-5:]:
+    """Run a command, streaming its output as progress (unless ``quiet``); on
+    failure raise with its last lines of output."""
+    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=cwd, stdin=subprocess.PIPE if input else None,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if input:
+        proc.stdin.write(input)
+        proc.stdin.close()
+    lines: list[str] = []
+    for raw in proc.stdout:
+        line = raw.decode("utf-8", "replace").rstrip()
+        lines.append(line)
+        if not quiet:
             print(f"    {line}", flush=True)
-    return out
+    rc = proc.wait()
+    if rc != 0:
+        tail = "\n".join(lines[-25:])
+        raise BuildError(f"`{' '.join(cmd[:4])}` failed (exit {rc}):\n{tail}")
+    return "\n".join(lines)
 
 
 def digest(*parts: object) -> str:
@@ -221,17 +228,21 @@ class Builder:
 # ---------------------------------------------------------------------------
 
 
+K8S_BINARIES = ["kubeadm", "kubelet", "kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"]
+
+
 def k8s_binaries(b: Builder) -> Path:
+    """All Kubernetes binaries of the pinned release, built in one go."""
     d = b.cache / "k8s" / K8S_VERSION
-    names = ["kubeadm", "kubelet", "kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"]
-    if not all((d / n).exists() for n in names):
-        sh([str(SCRIPTS / "build-k8s.sh"), K8S_VERSION, str(d), *names])
+    b.step("kubernetes-binaries", digest(K8S_VERSION, SCRIPTS / "build-k8s.sh"),
+           lambda: sh([str(SCRIPTS / "build-k8s.sh"), K8S_VERSION, str(d), *K8S_BINARIES]),
+           files=[d / n for n in K8S_BINARIES])
     return d
 
 
-def kubeadm_images(b: Builder) -> dict[str, str]:
+def kubeadm_images(bins: Path) -> dict[str, str]:
     """What kubeadm itself will ask for: component -> image reference."""
-    out = sh([str(k8s_binaries(b) / "kubeadm"), "config", "images", "list", "--kubernetes-version", K8S_VERSION], quiet=True)
+    out = sh([str(bins / "kubeadm"), "config", "images", "list", "--kubernetes-version", K8S_VERSION], quiet=True)
     refs = [l.strip() for l in out.splitlines() if l.strip().startswith("registry.k8s.io/")]
     return {r.rsplit("/", 1)[1].split(":")[0]: r for r in refs}
 
@@ -248,11 +259,10 @@ def build_kind(b: Builder) -> Path:
     return target
 
 
-def build_core_images(b: Builder) -> list[str]:
+def build_core_images(b: Builder, bins: Path) -> list[str]:
     """Control-plane, kube-proxy, etcd, CoreDNS, pause and the pod network:
     the images a node image must hold before kubeadm runs."""
-    bins = k8s_binaries(b)
-    wanted = kubeadm_images(b)
+    wanted = kubeadm_images(bins)
     net_base = f"localhost/exposure-harness/debian-net:{digest(NET_PACKAGES)}"
     images: list[str] = []
 
@@ -321,11 +331,10 @@ def build_core_images(b: Builder) -> list[str]:
     return images
 
 
-def build_node(b: Builder, core: list[str]) -> None:
-    bins = k8s_binaries(b)
+def build_node(b: Builder, bins: Path, core: list[str]) -> None:
     files_dir = HERE / "node" / "files"
     runc_src = HERE / "runc-compat"
-    pause = kubeadm_images(b)["pause"]
+    pause = kubeadm_images(bins)["pause"]
     base = f"localhost/exposure-harness/node-base:{digest(NODE_PACKAGES)}"
     key = digest(NODE_IMAGE, K8S_VERSION, NODE_PACKAGES, files_dir, runc_src, CRICTL, core,
                  [subprocess.run(["docker", "image", "inspect", "-f", "{{.Id}}", i], capture_output=True, text=True).stdout.strip() for i in core])
@@ -473,8 +482,9 @@ def main(argv: list[str] | None = None) -> int:
         if not only or "kind" in only:
             build_kind(b)
         if not only or "node" in only:
-            core = build_core_images(b)
-            build_node(b, core)
+            bins = k8s_binaries(b)
+            core = build_core_images(b, bins)
+            build_node(b, bins, core)
         addon_filter = only - {"kind", "node"} if only else None
         if not only or addon_filter:
             build_addon_images(b, None if not addon_filter or "addons" in addon_filter else addon_filter)

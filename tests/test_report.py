@@ -14,7 +14,7 @@ pytest_plugins = ["pytester"]
 def test_catalog_ids_unique_and_areas_known():
     ids = [c.id for c in claims.CLAIMS]
     assert len(ids) == len(set(ids))
-    assert {c.area for c in claims.CLAIMS} <= {"loadbalancer", "ingress", "tls", "consolidation", "troubleshooting", "gateway"}
+    assert {c.area for c in claims.CLAIMS} <= {"loadbalancer", "ingress", "tls", "consolidation", "troubleshooting", "gateway", "cloud", "performance"}
     with pytest.raises(KeyError, match="unknown claim"):
         claims.get("no-such-claim")
 
@@ -70,7 +70,12 @@ def test_outcomes_become_verdicts(pytester):
     assert cells[("lb-one-per-service", "metallb")]["reason"] == "no second controller here"
     broken = cells[("lb-needs-implementation", "metallb")]
     assert broken["verdict"] == "not checkable here" and "harness error" in broken["reason"]
-    assert doc["summary"] == {"holds": 2, "does not hold": 1, "not checkable here": 2}
+    # claims no local cluster can check are always listed, with their reason
+    uncheckable = [c for c in claims.CLAIMS if c.not_checkable]
+    for c in uncheckable:
+        cell = cells[(c.id, "anywhere")]
+        assert cell["verdict"] == "not checkable here" and cell["reason"] == c.not_checkable
+    assert doc["summary"] == {"holds": 2, "does not hold": 1, "not checkable here": 2 + len(uncheckable)}
     md = (pytester.path / "out" / "claims-report.md").read_text()
     assert "| ingress-host-path-routing | DOES NOT HOLD | holds |" in md
 
