@@ -289,7 +289,14 @@ def _delete(kind: Path, name: str, kubeconfig: Path) -> None:
 
 def release(options: Options) -> None:
     """End of run (session-owning process only): delete the cluster if the
-    harness created it, unless --keep-cluster."""
+    harness created it, unless --keep-cluster; then drop the run's state."""
+    _release(options)
+    if not _state_path(options).exists():
+        # nobody else uses the lock once the run is over
+        (options.state_dir / "clusters" / f"{options.cluster_name}.lock").unlink(missing_ok=True)
+
+
+def _release(options: Options) -> None:
     with _lock(options):
         state = _read_state(options)
         if not state or options.existing_cluster:

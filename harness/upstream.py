@@ -10,7 +10,6 @@ zip is immutable for a version, so it is cached by module@version.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import zipfile
 from pathlib import Path
@@ -38,51 +37,41 @@ def proxy_url() -> str:
     return "https://proxy.golang.org"
 
 
-def module_zip(module: str, version: str) -> Path:
-    """Path of the cached module zip, downloading it once."""
-    dest = CACHE / "modules" / f"{_escape(module).replace('/', '_')}@{version}.zip"
+def _fetch(url: str, dest: Path, what: str) -> Path:
+    """Download ``url`` to ``dest`` once; later calls use the cached file."""
     if dest.exists():
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(dest) + ".lock"):
         if dest.exists():
             return dest
-        url = f"{proxy_url()}/{_escape(module)}/@v/{version}.zip"
         try:
             with httpx.Client(timeout=120, follow_redirects=True) as client:
                 resp = client.get(url)
         except httpx.HTTPError as exc:
-            raise UpstreamError(f"cannot fetch {module}@{version} from {url}: {exc}") from None
+            raise UpstreamError(f"cannot fetch {what} from {url}: {exc}") from None
         if resp.status_code != 200:
-            raise UpstreamError(f"cannot fetch {module}@{version}: {url} answered HTTP {resp.status_code}")
-        try:
-            zipfile.ZipFile(io.BytesIO(resp.content)).testzip()
-        except zipfile.BadZipFile:
-            raise UpstreamError(f"{url} did not return a zip file") from None
+            raise UpstreamError(f"cannot fetch {what}: {url} answered HTTP {resp.status_code}")
         tmp = dest.with_suffix(".part")
         tmp.write_bytes(resp.content)
         tmp.replace(dest)
     return dest
 
 
+def module_zip(module: str, version: str) -> Path:
+    """Path of the cached module zip, downloading it once."""
+    dest = CACHE / "modules" / f"{_escape(module).replace('/', '_')}@{version}.zip"
+    _fetch(f"{proxy_url()}/{_escape(module)}/@v/{version}.zip", dest, f"{module}@{version}")
+    if not zipfile.is_zipfile(dest):
+        dest.unlink()
+        raise UpstreamError(f"the Go module proxy did not return a zip file for {module}@{version}")
+    return dest
+
+
 def url_text(url: str) -> str:
     """Text behind a pinned upstream URL (a tag in the path), cached by URL."""
-    key = hashlib.sha256(url.encode()).hexdigest()[:20]
-    dest = CACHE / "files" / key
-    if dest.exists():
-        return dest.read_text(encoding="utf-8")
-    try:
-        with httpx.Client(timeout=60, follow_redirects=True) as client:
-            resp = client.get(url)
-    except httpx.HTTPError as exc:
-        raise UpstreamError(f"cannot fetch {url}: {exc}") from None
-    if resp.status_code != 200:
-        raise UpstreamError(f"cannot fetch {url}: HTTP {resp.status_code}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(".part")
-    tmp.write_text(resp.text, encoding="utf-8")
-    tmp.replace(dest)
-    return resp.text
+    dest = CACHE / "files" / hashlib.sha256(url.encode()).hexdigest()[:20]
+    return _fetch(url, dest, url).read_text(encoding="utf-8")
 
 
 def module_file(module: str, version: str, path: str) -> str:

@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,7 @@ CRICTL = ("sigs.k8s.io/cri-tools", "v1.34.0")
 ETCD_MODULE = "go.etcd.io/etcd/server/v3"
 COREDNS_MODULE = "github.com/coredns/coredns"
 KINDNET_IMAGE = "localhost/exposure-harness/kindnet-lite:v1"
+LOCAL_PATH = ("github.com/rancher/local-path-provisioner", "v0.0.30")  # what kind's image is built from
 
 NODE_PACKAGES = (
     "systemd,systemd-sysv,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,"
@@ -328,7 +330,59 @@ def build_core_images(b: Builder, bins: Path) -> list[str]:
 
     b.step("kindnet-lite", digest(kindnet_src, net_base), kindnet_run, images=[KINDNET_IMAGE])
     images.append(KINDNET_IMAGE)
+    storage_images, storage_manifest = build_storage_images(b, net_base)
+    images.extend(storage_images)
+    (b.cache / "default-storage.yaml").write_text(storage_manifest)
     return images
+
+
+def kind_go_constants(path: str) -> dict[str, str]:
+    """The string constants of one Go file of the pinned kind module, with
+    `a` + name + `b` concatenations resolved (kind keeps its default storage
+    manifest and image names this way)."""
+    src = module_file("sigs.k8s.io/kind", KIND_VERSION, path)
+    consts: dict[str, str] = {}
+    token = re.compile(r'\s*(`[^`]*`|"(?:[^"\\]|\\.)*"|[A-Za-z_]\w*)')
+    for m in re.finditer(r"^(?:const|var)\s+([A-Za-z_]\w*)\s*=", src, re.M):
+        pos, parts = m.end(), []
+        while True:
+            t = token.match(src, pos)
+            if not t:
+                break
+            tok = t.group(1)
+            parts.append(tok[1:-1] if tok[0] in "`\"" else consts.get(tok, ""))
+            pos = t.end()
+            plus = re.match(r"\s*\+", src[pos:])
+            if not plus:
+                break
+            pos += plus.end()
+        if parts:
+            consts[m.group(1)] = "".join(parts)
+    return consts
+
+
+def build_storage_images(b: Builder, net_base: str) -> tuple[list[str], str]:
+    """kind's default StorageClass: the rancher local-path-provisioner kind
+    ships, its helper image, and kind's own manifest for them (all read from
+    the pinned kind module)."""
+    consts = kind_go_constants("pkg/build/nodeimage/const_storage.go")
+    provisioner, helper = consts["storageProvisionerImage"], consts["storageHelperImage"]
+    manifest = consts["defaultStorageManifest"]
+    if provisioner not in manifest or helper not in manifest:
+        raise BuildError("kind's storage manifest does not name its own images; the const_storage.go layout changed")
+
+    def provisioner_run() -> None:
+        d = b.go_binaries(LOCAL_PATH[0], LOCAL_PATH[1], [f"{LOCAL_PATH[0]}=local-path-provisioner"])
+        b.docker_build(provisioner, "FROM scratch\nENV PATH=/usr/local/bin:/usr/bin:/bin\n"
+                       "COPY local-path-provisioner /usr/local/bin/local-path-provisioner\n"
+                       "ENTRYPOINT [\"/usr/local/bin/local-path-provisioner\"]\n",
+                       {"local-path-provisioner": d / "local-path-provisioner"})
+
+    b.step("local-path-provisioner", digest(provisioner, LOCAL_PATH), provisioner_run, images=[provisioner])
+    # the helper runs `sh /script/setup|teardown` with mkdir and rm: a Debian base has them
+    b.step("local-path-helper", digest(helper, net_base),
+           lambda: b.docker_build(helper, f"FROM {net_base}\n", {}), images=[helper])
+    return [provisioner, helper], manifest
 
 
 def build_node(b: Builder, bins: Path, core: list[str]) -> None:
@@ -336,7 +390,8 @@ def build_node(b: Builder, bins: Path, core: list[str]) -> None:
     runc_src = HERE / "runc-compat"
     pause = kubeadm_images(bins)["pause"]
     base = f"localhost/exposure-harness/node-base:{digest(NODE_PACKAGES)}"
-    key = digest(NODE_IMAGE, K8S_VERSION, NODE_PACKAGES, files_dir, runc_src, CRICTL, core,
+    storage_manifest = (b.cache / "default-storage.yaml").read_text()
+    key = digest(NODE_IMAGE, K8S_VERSION, NODE_PACKAGES, files_dir, runc_src, CRICTL, core, storage_manifest,
                  [subprocess.run(["docker", "image", "inspect", "-f", "{{.Id}}", i], capture_output=True, text=True).stdout.strip() for i in core])
 
     def run() -> None:
@@ -353,6 +408,7 @@ def build_node(b: Builder, bins: Path, core: list[str]) -> None:
             "files": files_dir,
             "files/etc/containerd/config.toml": containerd_conf.encode(),
             "files/kind/manifests/default-cni.yaml": cni.encode(),
+            "files/kind/manifests/default-storage.yaml": storage_manifest.encode(),
             "files/kind/version": K8S_VERSION.encode(),
             "files/usr/bin/kubeadm": bins / "kubeadm",
             "files/usr/bin/kubelet": bins / "kubelet",

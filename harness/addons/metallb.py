@@ -61,6 +61,21 @@ def docker_network_range(network: str) -> str:
     raise ManifestError(f"docker network {network} has no IPv4 subnet large enough for a MetalLB pool")
 
 
+def docker_network_of_nodes(kube: Kube) -> str | None:
+    """For a cluster the harness did not create: the docker network whose
+    subnet holds the nodes' InternalIPs (a kind cluster someone else made)."""
+    ips = {ipaddress.ip_address(a.address) for n in kube.core.list_node().items
+           for a in (n.status.addresses or []) if a.type == "InternalIP"}
+    out = subprocess.run(["docker", "network", "ls", "--format", "{{.Name}}"], capture_output=True, text=True)
+    for net in out.stdout.split() if out.returncode == 0 else []:
+        cfg = subprocess.run(["docker", "network", "inspect", net, "--format", "{{json .IPAM.Config}}"],
+                             capture_output=True, text=True)
+        for c in json.loads(cfg.stdout or "[]") if cfg.returncode == 0 else []:
+            if c.get("Subnet") and any(ip in ipaddress.ip_network(c["Subnet"], strict=False) for ip in ips):
+                return net
+    return None
+
+
 class MetalLB:
     name = "metallb"
     version = VERSION
@@ -78,10 +93,10 @@ class MetalLB:
 
     def install(self, ctx) -> None:
         kube: Kube = ctx.kube
-        network = ctx.cluster.docker_network
+        network = ctx.cluster.docker_network or docker_network_of_nodes(kube)
         if not network:
-            raise ManifestError("cannot choose a MetalLB address pool: the cluster's docker network is unknown "
-                                "(an existing cluster without MetalLB)")
+            raise ManifestError("cannot choose a MetalLB address pool: no docker network holds the cluster's nodes "
+                                "(install a load-balancer implementation in that cluster yourself)")
         docs = parse_manifest(POOL_YAML, source="metallb pool", pool=POOL, namespace=NAMESPACE,
                               addresses=docker_network_range(network))
         kube.apply(_manifest())
