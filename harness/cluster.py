@@ -246,7 +246,8 @@ def acquire(options: Options, run_id: str) -> Cluster:
                 raise
             state = {"name": options.cluster_name, "container_id": _container_id(control_plane), "run": run_id,
                      "kubeconfig": str(kubeconfig), "node_image": image, "addons": {},
-                     "create_seconds": round(time.monotonic() - started, 1)}
+                     "create_seconds": round(time.monotonic() - started, 1),
+                     "kubernetes": check_kubeconfig(kubeconfig)}
             _write_state(options, state)
         elif state.get("run") != run_id:
             log(f"reusing cluster {options.cluster_name} kept by an earlier run of the harness")

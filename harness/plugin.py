@@ -337,9 +337,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if _runs_suites(config):
             clusters.release(opts)
         return  # this run checked no claim: leave any earlier report alone
-    run: dict[str, Any] = {"controllers": ",".join(opts.controllers)}
+    run: dict[str, Any] = {"controllers": ",".join(opts.controllers), "kind": clusters.KIND_VERSION}
     state = clusters.read_state(opts)
     if state:
+        run["kubernetes"] = state.get("kubernetes", "")
         run["node_image"] = state.get("node_image", "")
         if state.get("addons"):
             run["addons"] = {k: v for k, v in sorted(state["addons"].items())}

@@ -12,12 +12,22 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 from harness.addons import gateway_api, metallb, traefik
 
-from .build import Builder, recipe, sh
+from .build import Builder, sh
 
-METALLB_IMAGES = metallb.ADDON.images()
+# image reference -> recipe(builder, image)
+RECIPES: dict[str, Callable[[Builder, str], None]] = {}
+
+
+def recipe(*images: str):
+    def register(fn: Callable[[Builder, str], None]):
+        for i in images:
+            RECIPES[i] = fn
+        return fn
+    return register
 
 
 def _metallb_image(b: Builder, image: str) -> None:
@@ -27,8 +37,7 @@ def _metallb_image(b: Builder, image: str) -> None:
                    {component: d / component})
 
 
-for _image in METALLB_IMAGES:
-    recipe(_image)(_metallb_image)
+recipe(*metallb.ADDON.images())(_metallb_image)
 
 
 @recipe(traefik.IMAGE)

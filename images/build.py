@@ -471,25 +471,14 @@ rm -f /images.tar /tmp/containerd.log
 """
 
 
-ADDON_RECIPES: dict[str, Callable[[Builder, str], None]] = {}
-
-
-def recipe(*images: str):
-    def register(fn: Callable[[Builder, str], None]):
-        for i in images:
-            ADDON_RECIPES[i] = fn
-        return fn
-    return register
-
-
 def build_addon_images(b: Builder, only: set[str] | None) -> None:
-    from . import addon_recipes  # noqa: F401  (registers the recipes)
+    from .addon_recipes import RECIPES
 
     for addon in ADDONS.values():
         if only and addon.name not in only:
             continue
         for image in addon.images():
-            fn = ADDON_RECIPES.get(image)
+            fn = RECIPES.get(image)
             if fn is None:
                 say(f"{addon.name}: {image} has no offline recipe ({getattr(addon, 'offline_reason', 'none known')}); "
                     "the report will say the addon is not available offline")
