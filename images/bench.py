@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     rc = subprocess.run(["make", "-s", "e2e", f"IMAGES_DIR={args.images_dir}", f"CONTROLLERS={args.controllers}"],
                         cwd=ROOT).returncode
     wall = time.monotonic() - started
-    print(f"  {wall:8.1f}  s  make e2e wall time, nothing to report (exit {rc})")
+    print(f"  {wall:8.1f}  s  make e2e wall time, from nothing to the report (exit {rc})")
     try:
         t = json.loads((ROOT / "reports" / "timings.json").read_text())
     except (OSError, ValueError):
