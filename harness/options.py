@@ -90,7 +90,7 @@ def from_config(config: pytest.Config) -> Options:
         kubeconfig=Path(kubeconfig).resolve() if kubeconfig else None,
         keep_cluster=bool(config.getoption("keep_cluster", False)),
         kind_bin=Path(kind_bin).resolve() if kind_bin else None,
-        node_image=config.getoption("node_image"),
+        node_image=config.getoption("node_image") or config.getoption("kind_image", None),
         images_dir=Path(images_dir).resolve() if images_dir else None,
         report_dir=report_dir,
         state_dir=Path(config.rootpath) / ".harness",

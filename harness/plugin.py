@@ -31,7 +31,7 @@ import pytest
 from . import claims as catalog
 from . import cluster as clusters
 from . import report
-from .addons import ADDONS, CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
+from .addons import CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
 from .kube import Kube, ManifestError
 from .options import ROOT, UsageError, add_options, from_config
 from .probes import CheckFailed, ProbeError
@@ -210,7 +210,6 @@ def ns(request: pytest.FixtureRequest, kube: Kube, addon_context: Context, optio
         if ctrl is not None:
             extra = ctrl.logs()
         kube.dump_namespace(name, dest, extra_logs=extra)
-        request.node._harness_evidence_dir = dest
     kube.delete_namespace(name, wait=False)
 
 
@@ -366,4 +365,4 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"{md} (and {md.with_suffix('.json').name})")
 
 
-__all__ = ["not_checkable", "Evidence", "ADDONS"]
+__all__ = ["not_checkable", "Evidence"]
