@@ -31,7 +31,7 @@ import pytest
 from . import claims as catalog
 from . import cluster as clusters
 from . import report
-from .addons import CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
+from .addons import CONTROLLER_ADDONS, BoundController, AddonUnavailable, Context, ensure_addons
 from .kube import Kube, ManifestError
 from .options import ROOT, UsageError, add_options, from_config
 from .probes import CheckFailed, ProbeError
@@ -190,7 +190,7 @@ def controller(request: pytest.FixtureRequest, addon_context: Context):
         ensure_addons(addon_context, [addon.name])
     except AddonUnavailable as exc:
         not_checkable(str(exc))
-    return addon.bind(addon_context)
+    return BoundController(addon, addon_context)
 
 
 @pytest.fixture

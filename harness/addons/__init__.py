@@ -23,6 +23,7 @@ from ..cluster import Cluster, log
 from ..kube import Kube
 from ..options import Options
 
+
 class AddonUnavailable(Exception):
     """The addon cannot be had on this run (e.g. its images cannot be built
     offline); tests that need it are reported "not checkable here"."""
@@ -55,7 +56,7 @@ class BoundController:
         self.ctx = ctx
         self.name = addon.controller
         self.ingress_class = addon.ingress_class
-        self.gateway_class: str | None = getattr(addon, "gateway_class", None)
+        self.gateway_class = addon.gateway_class
         self._address: str | None = None
 
     @property
@@ -78,12 +79,11 @@ class BoundController:
 class ControllerAddon(Addon, Protocol):
     controller: str
     ingress_class: str
+    gateway_class: str | None
     namespace: str
     service: str
     log_selector: str
     notice: str | None
-
-    def bind(self, ctx: Context) -> BoundController: ...
 
 
 # ---------------------------------------------------------------------------

