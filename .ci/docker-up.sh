@@ -13,16 +13,20 @@ log=${DOCKERD_LOG:-/var/log/dockerd-ci.log}
 
 say() { printf '[docker-up] %s\n' "$*"; }
 
+# Debian packages CI needs: the engine, and debootstrap for `make images`
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io iptables)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
 if docker info >/dev/null 2>&1; then
   say "a Docker engine already answers; using it"
   exit 0
-fi
-
-if ! command -v dockerd >/dev/null 2>&1; then
-  say "installing docker.io from Debian's packages"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q docker.io iptables >/dev/null
 fi
 
 wrapper=/usr/local/sbin/runc-compat
