@@ -51,6 +51,7 @@ NODE_PACKAGES = (
     "libseccomp2,pigz,bash,ca-certificates,jq,procps,containerd,runc,containernetworking-plugins"
 )
 NET_PACKAGES = "iptables,nftables,conntrack,iproute2,kmod"
+LABEL = "exposure-harness.built=1"  # on every image built here, so superseded ones can be pruned
 
 
 class BuildError(Exception):
@@ -144,6 +145,8 @@ class Builder:
         self.timings[name] = elapsed
         stamp.write_text(json.dumps({"key": key, "seconds": elapsed, "images": list(images)}, indent=1))
         self.record_timing(name, elapsed)
+        # an image this step replaced keeps no tag: drop it (only ours carry the label)
+        subprocess.run(["docker", "image", "prune", "-f", "--filter", f"label={LABEL}"], capture_output=True)
         say(f"{name}: done in {elapsed:.0f}s")
 
     def record_timing(self, name: str, seconds: float) -> None:
@@ -199,7 +202,7 @@ class Builder:
                 else:
                     shutil.copy2(src, target)
             (c / "Dockerfile").write_text(dockerfile)
-            sh(["docker", "build", "-q", "-t", tag, str(c)], env={"DOCKER_BUILDKIT": "0"}, quiet=True)
+            sh(["docker", "build", "-q", "--label", LABEL, "-t", tag, str(c)], env={"DOCKER_BUILDKIT": "0"}, quiet=True)
 
     def rootfs(self, name: str, packages: str) -> Path:
         tar = self.cache / "rootfs" / f"{name}-{DEBIAN_SUITE}-{digest(packages)}.tar"
@@ -271,7 +274,7 @@ def build_core_images(b: Builder, bins: Path) -> list[str]:
     images: list[str] = []
 
     def net_base_run() -> None:
-        sh(["docker", "import", str(b.rootfs("net", NET_PACKAGES)), net_base], quiet=True)
+        sh(["docker", "import", "--change", f"LABEL {LABEL}", str(b.rootfs("net", NET_PACKAGES)), net_base], quiet=True)
 
     b.step("debian-net", digest(DEBIAN_SUITE, NET_PACKAGES), net_base_run, images=[net_base])
 
@@ -399,7 +402,7 @@ def build_node(b: Builder, bins: Path, core: list[str]) -> None:
     def run() -> None:
         if not docker_has(base):
             say("node: importing the Debian root filesystem")
-            sh(["docker", "import", str(b.rootfs("node", NODE_PACKAGES)), base], quiet=True)
+            sh(["docker", "import", "--change", f"LABEL {LABEL}", str(b.rootfs("node", NODE_PACKAGES)), base], quiet=True)
         crictl = b.go_binaries(CRICTL[0], CRICTL[1], ["sigs.k8s.io/cri-tools/cmd/crictl"]) / "crictl"
         runc_compat = b.local_go("runc-compat", runc_src)
         containerd_conf = (files_dir / "etc/containerd/config.toml").read_text().replace("${PAUSE_IMAGE}", pause)
@@ -437,7 +440,7 @@ def build_node(b: Builder, bins: Path, core: list[str]) -> None:
                 subprocess.run(["docker", "rm", "-f", name], capture_output=True)
                 subprocess.run(["docker", "rmi", stage], capture_output=True)
 
-    b.step("node-image", key, run, images=[NODE_IMAGE])
+    b.step("node-image", key, run, images=[NODE_IMAGE, base])
 
 
 NODE_DOCKERFILE = """\
