@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-CONTROLLERS ?= nginx,traefik
+CONTROLLERS ?= nginx,traefik,traefik-nginx
 WORKERS ?= 2
 REPORT_DIR ?= reports
 # Offline: point at the archives `make images` writes; empty means pull from registries.

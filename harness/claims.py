@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
+
+import yaml
 
 GUIDE = "Kubernetes Ingress vs Load Balancer: When to Use Each"
 
@@ -84,8 +87,8 @@ CLAIMS: tuple[Claim, ...] = (
         "ingress-host-path-routing",
         "ingress",
         "What you'll see: one public entry point routes by host/path to multiple Services.",
-        "On the controller's address, Host shop.example.com with path /api reaches api-svc and / reaches "
-        "frontend-svc (the guide's web-gateway Ingress).",
+        "On the controller's address, shop.example.com (over HTTPS: the guide's web-gateway Ingress terminates TLS "
+        "for it) with path /api reaches api-svc and / reaches frontend-svc; the report notes what plain HTTP gets.",
     ),
     Claim(
         "ingress-rewrite-target",
@@ -205,6 +208,23 @@ CLAIMS: tuple[Claim, ...] = (
 )
 
 BY_ID = {c.id: c for c in CLAIMS}
+
+
+def load_known_refutations(path: Path) -> dict[tuple[str, str], str]:
+    """(claim id, subject) -> why, from a YAML list of {claim, subject, why}."""
+    try:
+        entries = yaml.safe_load(path.read_text()) or []
+    except OSError:
+        return {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: invalid YAML: {exc}".replace("\n", " ")) from None
+    known: dict[tuple[str, str], str] = {}
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict) or not {"claim", "subject", "why"} <= e.keys():
+            raise ValueError(f"{path}: entry {i + 1} needs claim, subject and why")
+        get(e["claim"])
+        known[(e["claim"], e["subject"])] = " ".join(str(e["why"]).split())
+    return known
 
 
 def get(claim_id: str) -> Claim:

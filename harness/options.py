@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from .claims import load_known_refutations
 from .probes import Timeouts
 
-CONTROLLERS = ("nginx", "traefik")  # the matrix, in report order
+CONTROLLERS = ("nginx", "traefik", "traefik-nginx")  # the matrix, in report order
 DEFAULT_CLUSTER_NAME = "exposure-harness"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,7 @@ class Options:
     report_dir: Path
     state_dir: Path
     timeouts: Timeouts = field(default_factory=Timeouts)
+    known_refutations: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def existing_cluster(self) -> bool:
@@ -54,6 +56,8 @@ def add_options(parser: pytest.Parser) -> None:
                 help="where the claims report and failure evidence go (default: reports)")
     g.addoption("--timeout-multiplier", type=float, default=float(os.environ.get("TIMEOUT_MULTIPLIER", "1")),
                 help="scale every deadline (slow CI machines)")
+    g.addoption("--known-refutations", default=str(ROOT / "suites" / "known-refutations.yaml"),
+                help="YAML list of refutations the run expects (default: suites/known-refutations.yaml)")
     g.addoption("--consistent-successes", type=int, default=3,
                 help="consecutive successes a probe needs before a check passes (default 3)")
 
@@ -84,6 +88,10 @@ def from_config(config: pytest.Config) -> Options:
     if name == "pytest-kind":  # pytest-kind's default: use ours
         name = DEFAULT_CLUSTER_NAME
     timeouts = Timeouts(consistent_successes=config.getoption("consistent_successes")).scaled(multiplier)
+    try:
+        known = load_known_refutations(Path(config.getoption("known_refutations")))
+    except (ValueError, KeyError) as exc:
+        raise UsageError(str(exc).strip('"')) from None
     return Options(
         controllers=tuple(c for c in CONTROLLERS if c in raw),
         cluster_name=name,
@@ -95,4 +103,5 @@ def from_config(config: pytest.Config) -> Options:
         report_dir=report_dir,
         state_dir=Path(config.rootpath) / ".harness",
         timeouts=timeouts,
+        known_refutations=known,
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -90,6 +91,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     opts = config._harness_options  # type: ignore[attr-defined]
     if not _runs_suites(config) or config.option.collectonly:
         return
+    shutil.rmtree(opts.report_dir / "evidence", ignore_errors=True)  # evidence belongs to one run
     try:
         if opts.existing_cluster:
             clusters.check_kubeconfig(opts.kubeconfig)
@@ -209,6 +211,7 @@ def ns(request: pytest.FixtureRequest, kube: Kube, addon_context: Context, optio
         ctrl = request.node.funcargs.get("controller")
         if ctrl is not None:
             extra = ctrl.logs()
+        shutil.rmtree(dest, ignore_errors=True)  # an earlier run's dump of the same test
         kube.dump_namespace(name, dest, extra_logs=extra)
     kube.delete_namespace(name, wait=False)
 
@@ -300,8 +303,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             verdict = catalog.Verdict.NOT_CHECKABLE
             reason = f"harness error during {rep.when}: {_one_line(exc) if exc else rep.longreprtext[:200]}"
     opts = item.config._harness_options  # type: ignore[attr-defined]
+    subject = _subject(item, claim)
+    known = opts.known_refutations.get((claim.id, subject))
+    if known and verdict is catalog.Verdict.DOES_NOT_HOLD:
+        # expected: the verdict stands, the run does not fail on it
+        notes.append(f"known refutation: {known}")
+        rep.outcome, rep.wasxfail = "skipped", f"known refutation: {known}"
+    elif known and verdict is catalog.Verdict.HOLDS:
+        notes.append("listed as a known refutation, but the claim now holds: update suites/known-refutations.yaml")
+        rep.outcome = "failed"
+        rep.longrepr = (f"harness: {claim.id} on {subject} is listed as a known refutation but now holds; "
+                        "remove it from the known refutations")
     report.record(opts.report_dir, _run_id(item.config), report.Result(
-        claim=claim.id, subject=_subject(item, claim), verdict=verdict.value,
+        claim=claim.id, subject=subject, verdict=verdict.value,
         test=item.nodeid, reason=reason, evidence=items, notes=notes,
     ))
     return rep

@@ -401,18 +401,22 @@ class Transcript:
     what: str
     attempts: list[Attempt] = field(default_factory=list)
     keep: int = 12
+    window: float | None = None  # set for negative observations (``never``)
 
     def record(self, ok: bool, detail: Any) -> None:
         self.attempts.append(Attempt(len(self.attempts) + 1, ok, detail))
 
     def evidence(self) -> dict[str, Any]:
         shown = self.attempts[-self.keep :]
-        return {
+        out = {
             "check": self.what,
             "attempts": len(self.attempts),
             "failures": sum(1 for a in self.attempts if not a.ok),
             "last": [asdict(a) for a in shown],
         }
+        if self.window is not None:
+            out["window_seconds"] = round(self.window, 1)
+        return out
 
 
 class CheckFailed(AssertionError):
@@ -519,7 +523,7 @@ def never(
     no address"); fails as soon as it does not. Used for negative claims, where
     the observation window is part of the evidence."""
     limit = window if window is not None else timeouts.negative_observation
-    transcript = Transcript(what)
+    transcript = Transcript(what, window=limit)
     end = time.monotonic() + limit
 
     def attempt() -> None:

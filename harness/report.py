@@ -184,13 +184,15 @@ def render_markdown(doc: dict[str, Any]) -> str:
 
 
 _POD_SUFFIX = re.compile(r"\b([a-z0-9-]+?)-[a-z0-9]{8,10}-[a-z0-9]{5}\b")
+_TRUSTME_SERIAL = re.compile(r"(Testing (?:CA|cert)) #[A-Za-z0-9_-]{8,}")
 
 
 def _stable(text: str) -> str:
-    """Pod names lose their generated suffixes (api-svc-7d9c6b5f4-x2x9k ->
-    api-svc-*), so the Markdown report diffs cleanly between runs; the JSON
-    report keeps the names as observed."""
-    return _POD_SUFFIX.sub(r"\1-*", text)
+    """Generated names lose their random parts (pod api-svc-7d9c6b5f4-x2x9k ->
+    api-svc-*, the run CA's "Testing cert #wLXF..." -> "Testing cert #*"), so
+    the Markdown report diffs cleanly between runs; the JSON report keeps
+    everything as observed."""
+    return _TRUSTME_SERIAL.sub(r"\1 #*", _POD_SUFFIX.sub(r"\1-*", text))
 
 
 def _compact(data: Any) -> str:
@@ -204,6 +206,8 @@ def _compact(data: Any) -> str:
                 break
             streak += 1
         last = json.dumps(oks[-1]["detail"], sort_keys=True) if oks else "none"
+        if "window_seconds" in data:
+            return _stable(f"{data['check']}: held throughout a {data['window_seconds']:.0f}s observation; last: {last}")
         return _stable(f"{data['check']}: held {streak} consecutive observation(s); last: {last}")
     return _stable(json.dumps(data, sort_keys=True))
 

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="make bench")
     ap.add_argument("--images-dir", type=Path, default=CACHE / "images")
     ap.add_argument("--no-e2e", action="store_true", help="only print build numbers")
-    ap.add_argument("--controllers", default=os.environ.get("CONTROLLERS", "nginx,traefik"))
+    ap.add_argument("--controllers", default=os.environ.get("CONTROLLERS", "nginx,traefik,traefik-nginx"))
     args = ap.parse_args(argv)
 
     timings = {}

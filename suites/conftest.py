@@ -8,11 +8,14 @@ import pytest
 
 from harness.backends import deploy_echo, tls_secret
 from harness.kube import load_manifest, rename_hosts, unique_host
+from harness.probes import http_get
 
-# The guide's YAML targets NGINX; Traefik gets the same routing in its own idiom.
+# The guide's YAML targets NGINX (and Traefik's NGINX-annotation provider
+# reads it unchanged); Traefik gets the same routing in its own idiom.
 WEB_GATEWAY = {
     "nginx": "guide/web-gateway-ingress.yaml",
     "traefik": "ingress/web-gateway-traefik.yaml",
+    "traefik-nginx": "guide/web-gateway-ingress.yaml",
 }
 
 
@@ -22,6 +25,29 @@ class WebGateway:
     address: str       # the controller's external address
     backends: dict     # name -> Backend (pods)
     manifest: str
+    ca_pem: bytes      # the run's CA, which issued shop-tls
+
+    def routes_to(self, path: str, service: str, timeouts, *, address: str | None = None):
+        """A check: HTTPS GET ``path`` for this host (the guide's Ingress
+        terminates TLS for it) reaches a pod of ``service``."""
+        pods = set(self.backends[service].pods)
+        target = address or self.address
+
+        def check():
+            r = http_get(target, 443, path, host=self.host, https=True, ca_pem=self.ca_pem, timeout=timeouts.request)
+            assert r.status == 200, f"GET https://{self.host}{path}: status {r.status}, wanted 200 from {service}"
+            assert r.echo is not None, f"GET {path}: reply is not the echo server's JSON: {r.body[:120]!r}"
+            assert r.echo.get("pod") in pods, f"GET {path} answered by {r.echo.get('pod')}, wanted a pod of {service} {sorted(pods)}"
+            return r
+
+        return check
+
+    def plain_http(self, path: str, timeouts) -> str:
+        """What plain HTTP to the same host and path gets (one observation)."""
+        r = http_get(self.address, 80, path, host=self.host, timeout=timeouts.request)
+        if 300 <= r.status < 400:
+            return f"plain HTTP {path}: {r.status} redirect to {r.headers.get('location')}"
+        return f"plain HTTP {path}: {r.status}" + (f" from {r.echo.get('pod')}" if r.echo else "")
 
 
 @pytest.fixture
@@ -34,4 +60,5 @@ def web_gateway(controller, kube, ns, run_ca) -> WebGateway:
     manifest = WEB_GATEWAY[controller.name]
     docs = rename_hosts(load_manifest(manifest, namespace=ns), {"shop.example.com": host})
     kube.apply(docs, namespace=ns)
-    return WebGateway(host=host, address=controller.address, backends=backends, manifest=manifest)
+    return WebGateway(host=host, address=controller.address, backends=backends, manifest=manifest,
+                      ca_pem=run_ca.cert_pem.bytes())

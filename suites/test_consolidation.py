@@ -73,6 +73,6 @@ def test_the_controller_itself_sits_behind_a_load_balancer_service(web_gateway, 
     assert svc.spec.type == "LoadBalancer", f"{controller.name} is exposed by a {svc.spec.type} Service"
     assert external, f"{namespace}/{name} has no external address"
     gw = web_gateway
-    _, t = consistently(answered_by(external, gw.host, "/", set(gw.backends["frontend-svc"].pods), timeouts),
+    _, t = consistently(gw.routes_to("/", "frontend-svc", timeouts, address=external),
                         what=f"the Ingress is served on the controller Service's external address {external}", timeouts=timeouts)
     evidence.add("routed through the load balancer", t.evidence())

@@ -104,7 +104,7 @@ def test_per_controller_claim_needs_the_controller_fixture(pytester):
 def test_unknown_controller_is_one_line(pytester):
     result = _run(pytester, "def test_x():\n    pass\n", "--controllers=haproxy")
     assert result.ret == 4
-    result.stderr.fnmatch_lines(["ERROR: unknown controller haproxy; choose from: nginx, traefik"])
+    result.stderr.fnmatch_lines(["ERROR: unknown controller haproxy; choose from: nginx, traefik, traefik-nginx"])
 
 
 def test_merge_keeps_weakest_verdict():
@@ -113,3 +113,42 @@ def test_merge_keeps_weakest_verdict():
     doc = report.build(rs, controllers=["traefik"], run={})
     (cell,) = doc["claims"][[c.id for c in claims.CLAIMS].index("lb-l4-reach")]["results"]
     assert cell["verdict"] == "does not hold" and cell["reason"] == "refused" and cell["tests"] == "t1, t2"
+
+
+KNOWN = '''
+import pytest
+
+@pytest.mark.claim("ingress-rewrite-target")
+@pytest.mark.parametrize("controller", ["nginx", "traefik"])
+def test_rewrite(controller):
+    assert controller == "traefik", "400 Bad Request for /api/users"
+'''
+
+
+def test_known_refutation_is_reported_but_does_not_fail_the_run(pytester):
+    known = pytester.path / "known.yaml"
+    known.write_text("- claim: ingress-rewrite-target\n  subject: nginx\n  why: seen 400 for /api/users\n")
+    result = _run(pytester, KNOWN, f"--known-refutations={known}")
+    result.assert_outcomes(passed=1, xfailed=1)
+    assert result.ret == 0
+    doc = json.loads((pytester.path / "out" / "claims-report.json").read_text())
+    (row,) = [r for r in doc["claims"] if r["id"] == "ingress-rewrite-target"]
+    nginx = next(c for c in row["results"] if c["subject"] == "nginx")
+    assert nginx["verdict"] == "does not hold"
+    assert "known refutation: seen 400 for /api/users" in nginx["notes"]
+
+
+def test_known_refutation_that_now_holds_fails_the_run(pytester):
+    known = pytester.path / "known.yaml"
+    known.write_text("- claim: ingress-rewrite-target\n  subject: traefik\n  why: was refuted once\n")
+    result = _run(pytester, KNOWN, f"--known-refutations={known}")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*ingress-rewrite-target on traefik is listed as a known refutation but now holds*"])
+
+
+def test_known_refutations_file_is_validated(pytester):
+    known = pytester.path / "known.yaml"
+    known.write_text("- claim: no-such-claim\n  subject: nginx\n  why: x\n")
+    result = _run(pytester, "def test_x():\n    pass\n", f"--known-refutations={known}")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*unknown claim 'no-such-claim'*"])

@@ -126,9 +126,9 @@ def load_images(ctx: Context, addon: Addon) -> None:
 
 
 def _registry() -> dict[str, Addon]:
-    from . import gateway_api, ingress_nginx, metallb, traefik
+    from . import gateway_api, ingress_nginx, metallb, traefik, traefik_nginx
 
-    addons: list[Addon] = [metallb.ADDON, gateway_api.ADDON, ingress_nginx.ADDON, traefik.ADDON]
+    addons: list[Addon] = [metallb.ADDON, gateway_api.ADDON, ingress_nginx.ADDON, traefik.ADDON, traefik_nginx.ADDON]
     return {a.name: a for a in addons}
 
 
