@@ -332,13 +332,18 @@ def _release(options: Options) -> None:
         if options.keep_cluster:
             log(f"keeping cluster {options.cluster_name} (--keep-cluster); kubeconfig: {state.get('kubeconfig')}")
             return
-        kind = find_kind(options)
         control_plane = f"{options.cluster_name}-control-plane"
-        if state.get("container_id") and state["container_id"] == _container_id(control_plane):
+        current = _container_id(control_plane)
+        if current is None and subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
+            return  # Docker does not answer: we cannot tell; keep the record of what is ours
+        if state.get("container_id") and state["container_id"] == current:
             log(f"deleting cluster {options.cluster_name}")
-            _delete(kind, options.cluster_name, Path(state["kubeconfig"]))
+            _delete(find_kind(options), options.cluster_name, Path(state["kubeconfig"]))
+        elif current is not None and state.get("container_id") and not state.get("failed"):
+            return  # a different cluster holds the name now: not ours to touch, nor to forget
         _state_path(options).unlink(missing_ok=True)
-        Path(state.get("kubeconfig", "")).unlink(missing_ok=True) if state.get("kubeconfig") else None
+        if state.get("kubeconfig"):
+            Path(state["kubeconfig"]).unlink(missing_ok=True)
 
 
 def update_state(options: Options, **changes: object) -> dict:

@@ -91,13 +91,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     opts = config._harness_options  # type: ignore[attr-defined]
     if not _runs_suites(config) or config.option.collectonly:
         return
-    shutil.rmtree(opts.report_dir / "evidence", ignore_errors=True)  # evidence belongs to one run
-    try:
+    try:  # preflight: nothing exists yet, so nothing to clean up on failure
         if opts.existing_cluster:
             clusters.check_kubeconfig(opts.kubeconfig)
         else:
             clusters.check_docker()
             clusters.find_kind(opts)
+    except clusters.ClusterError as exc:
+        raise UsageError(f"harness: {exc}") from None
+    shutil.rmtree(opts.report_dir / "evidence", ignore_errors=True)  # evidence belongs to one run
+    try:
         cluster = clusters.acquire(opts, _run_id(config))
         ctx = Context(cluster=cluster, kube=Kube(cluster.kubeconfig, opts.timeouts), options=opts)
         ensure_addons(ctx, BASE_ADDONS)

@@ -59,12 +59,21 @@ def test_missing_kubeconfig(tmp_path):
 
 
 def test_docker_not_running(tmp_path):
+    """...and the record of a cluster kept by an earlier run survives."""
     if not shutil.which("docker"):
         pytest.skip("no docker client on this machine to point at a dead engine")
-    res = run_suites(tmp_path, env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"})
-    assert res.returncode == 4
-    (line,) = error_lines(res)
-    assert line.startswith("ERROR: harness: Docker is not running: `docker info` failed:")
+    name = "harness-kept-check"
+    state = ROOT / ".harness" / "clusters" / f"{name}.json"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text('{"name": "%s", "container_id": "abc", "kubeconfig": "/nonexistent"}' % name)
+    try:
+        res = run_suites(tmp_path, f"--cluster-name={name}", env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"})
+        assert res.returncode == 4
+        (line,) = error_lines(res)
+        assert line.startswith("ERROR: harness: Docker is not running: `docker info` failed:")
+        assert state.exists(), "a failed preflight dropped the record of a kept cluster"
+    finally:
+        state.unlink(missing_ok=True)
 
 
 def test_kind_cluster_name_taken_by_someone_else(tmp_path):
