@@ -205,7 +205,10 @@ def _compact(data: Any) -> str:
             if not a.get("ok"):
                 break
             streak += 1
-        last = json.dumps(oks[-1]["detail"], sort_keys=True) if oks else "none"
+        if not oks:
+            seen = json.dumps(data["last"][-1]["detail"], sort_keys=True) if data["last"] else "nothing"
+            return _stable(f"{data['check']}: never held in {data['attempts']} attempts; last seen: {seen}")
+        last = json.dumps(oks[-1]["detail"], sort_keys=True)
         if "window_seconds" in data:
             return _stable(f"{data['check']}: held throughout a {data['window_seconds']:.0f}s observation; last: {last}")
         return _stable(f"{data['check']}: held {streak} consecutive observation(s); last: {last}")
