@@ -109,7 +109,7 @@ CLAIMS: tuple[Claim, ...] = (
         "tls",
         "Termination at controller; SNI, cert mgmt.",
         "A second host with its own certificate on the same controller address is served its own certificate, "
-        "chosen by SNI.",
+        "chosen by SNI; a name with no certificate gets the controller's own default certificate.",
     ),
     Claim(
         "ingress-consolidation",

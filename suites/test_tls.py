@@ -11,7 +11,7 @@ import pytest
 
 from harness.backends import cert_sha256, deploy_echo, deploy_tls_app, secret_cert_sha256, tls_secret
 from harness.kube import load_manifest, rename_hosts, unique_host
-from harness.probes import consistently, http_get
+from harness.probes import consistently, http_get, presented_certificate
 
 from .conftest import WEB_GATEWAY
 
@@ -76,6 +76,19 @@ def test_second_host_gets_its_own_certificate_on_the_same_address(web_gateway, c
         _, t = consistently(serves_certificate_for(gw.address, host, sha, pods, run_ca, timeouts, backend_plain=True),
                             what=f"{controller.name}: {host} gets its own certificate on {gw.address}", timeouts=timeouts)
         evidence.add(f"SNI {host}", t.evidence())
+
+    # and a name with no certificate gets neither: the controller's own default one
+    stranger = unique_host(ns, "stranger.example.com")
+
+    def default_for_unknown_name():
+        cert = presented_certificate(gw.address, 443, stranger, timeout=timeouts.request)
+        assert cert.common_name == controller.default_certificate_cn, (
+            f"SNI {stranger} was served {cert.subject}, not {controller.name}'s default certificate")
+        return {"sni": stranger, "subject": cert.subject}
+
+    _, t = consistently(default_for_unknown_name, what=f"{controller.name}: an unknown name gets the default certificate",
+                        timeouts=timeouts)
+    evidence.add(f"SNI {stranger} (no certificate)", t.evidence())
 
 
 @pytest.mark.claim("lb-tls-passthrough")

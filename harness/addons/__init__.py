@@ -57,6 +57,7 @@ class BoundController:
         self.name = addon.controller
         self.ingress_class = addon.ingress_class
         self.gateway_class = addon.gateway_class
+        self.default_certificate_cn = addon.default_certificate_cn
         self._address: str | None = None
 
     @property
@@ -80,6 +81,7 @@ class ControllerAddon(Addon, Protocol):
     controller: str
     ingress_class: str
     gateway_class: str | None
+    default_certificate_cn: str  # the certificate it presents for names it has none for
     namespace: str
     service: str
     log_selector: str

@@ -39,6 +39,7 @@ class IngressNginx:
     depends: tuple[str, ...] = ("metallb",)
     ingress_class = "nginx"
     gateway_class = None  # ingress-nginx implements no Gateway API
+    default_certificate_cn = "Kubernetes Ingress Controller Fake Certificate"
     namespace = NAMESPACE
     service = "ingress-nginx-controller"
     log_selector = "app.kubernetes.io/component=controller"

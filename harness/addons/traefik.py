@@ -31,6 +31,7 @@ class Traefik:
     depends: tuple[str, ...] = ("metallb", "gateway_api")
     ingress_class = "traefik"
     gateway_class = "traefik"
+    default_certificate_cn = "TRAEFIK DEFAULT CERT"  # served for names it has no certificate for
     namespace = NAMESPACE
     service = "traefik"
     log_selector = "app=traefik"

@@ -24,6 +24,7 @@ class TraefikNginx:
     depends: tuple[str, ...] = ("metallb",)
     ingress_class = "nginx"
     gateway_class = None
+    default_certificate_cn = "TRAEFIK DEFAULT CERT"
     namespace = NAMESPACE
     service = "traefik-nginx"
     log_selector = "app=traefik-nginx"
