@@ -199,7 +199,9 @@ def _write_state(options: Options, state: dict) -> None:
 
 def _container_id(name: str) -> str | None:
     out = subprocess.run(["docker", "inspect", "--format", "{{.Id}}", name], capture_output=True, text=True)
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() or None
 
 
 def _kind_clusters(kind: Path) -> list[str]:
