@@ -14,7 +14,7 @@ REPORT_DIR ?= reports
 IMAGES_DIR ?=
 PYTEST_ARGS ?=
 
-.PHONY: venv test e2e images bench clean clean-images
+.PHONY: venv test e2e images bench bench-latency clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,11 @@ images: venv
 	$(PY) -m images $(if $(IMAGES_DIR),--out $(IMAGES_DIR))
 
 bench: venv
-	$(PY) -m images.bench $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
+	$(PY) -m bench.e2e $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
+
+# request latency: direct L4 (MetalLB) vs through an L7 controller, on a throw-away cluster
+bench-latency: venv
+	$(PY) -m bench.latency $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
 
 clean:
 	@if [ -x $(PY) ]; then $(PY) -m harness.cluster clean; fi

@@ -203,7 +203,7 @@ CLAIMS: tuple[Claim, ...] = (
         "Latency and throughput of cloud L4 and L7 load balancers.",
         per_controller=False,
         not_checkable="about cloud load balancers' latency; timings on one shared CI machine through MetalLB's L2 "
-                      "mode would say nothing about them",
+                      "mode say nothing about them (`make bench-latency` prints this machine's L4 vs L7 numbers)",
     ),
 )
 

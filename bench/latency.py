@@ -1,0 +1,110 @@
+"""make bench-latency: request latency straight through a LoadBalancer
+Service (L4, MetalLB) and through an Ingress controller (L7, Traefik), on a
+throw-away kind cluster, printed as numbers.
+
+The guide says L4 forwards "with minimal overhead" and L7 adds "small
+overhead". On one shared machine with MetalLB in L2 mode this says nothing
+about cloud load balancers (the claims report keeps that claim "not
+checkable here"); it shows what the extra proxy hop and TLS termination cost
+here, which is what a reader of the numbers can compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import trustme
+
+from harness import cluster as clusters
+from harness.addons import CONTROLLER_ADDONS, BoundController, Context, ensure_addons
+from harness.backends import deploy_echo, tls_secret
+from harness.kube import Kube
+from harness.options import ROOT, Options
+from harness.probes import Timeouts, client_context, eventually, http_get
+from harness.upstream import CACHE
+
+NAMESPACE = "bench-latency"
+HOST = "bench.example.com"
+
+
+def measure(address: str, port: int, *, https: bool, ca_pem: bytes, n: int, keepalive: bool) -> list[float]:
+    """Milliseconds per GET, all on one connection or each on a new one
+    (``Connection: close``: TCP and, for HTTPS, a full TLS handshake each
+    time). The client's TLS context is built once, outside the timing."""
+    times: list[float] = []
+    url = f"{'https' if https else 'http'}://{address}:{port}/"
+    ext = {"sni_hostname": HOST} if https else {}
+    headers = {"Host": HOST} if keepalive else {"Host": HOST, "Connection": "close"}
+    with httpx.Client(verify=client_context(ca_pem) if https else False, timeout=5, trust_env=False) as client:
+        for _ in range(n):
+            started = time.perf_counter()
+            r = client.send(client.build_request("GET", url, headers=headers, extensions=ext))
+            times.append((time.perf_counter() - started) * 1000)
+            if r.status_code != 200:
+                raise SystemExit(f"bench: {url} answered {r.status_code}")
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="make bench-latency")
+    ap.add_argument("--images-dir", type=Path, default=None)
+    ap.add_argument("-n", type=int, default=300, help="requests per path (default 300)")
+    args = ap.parse_args(argv)
+    opts = Options(controllers=("traefik",), cluster_name="exposure-harness-bench", kubeconfig=None,
+                   keep_cluster=False, kind_bin=None, node_image=None,
+                   images_dir=args.images_dir or (CACHE / "images" if (CACHE / "images" / "index.json").exists() else None),
+                   report_dir=ROOT / "reports", state_dir=ROOT / ".harness", timeouts=Timeouts())
+    try:
+        clusters.check_docker()
+        cluster = clusters.acquire(opts, uuid.uuid4().hex[:6])
+    except clusters.ClusterError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    try:
+        kube = Kube(cluster.kubeconfig, opts.timeouts)
+        ctx = Context(cluster=cluster, kube=kube, options=opts)
+        ensure_addons(ctx, ["metallb", "gateway_api", "traefik"])
+        traefik = BoundController(CONTROLLER_ADDONS["traefik"], ctx)
+        ca = trustme.CA()
+        kube.create_namespace(NAMESPACE, labels={"exposure-harness/test": "true"})
+        deploy_echo(kube, NAMESPACE, "echo", service_type="LoadBalancer")
+        tls_secret(kube, NAMESPACE, "bench-tls", ca.issue_cert(HOST))
+        kube.apply([{
+            "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "bench"},
+            "spec": {"ingressClassName": "traefik", "tls": [{"hosts": [HOST], "secretName": "bench-tls"}],
+                     "rules": [{"host": HOST, "http": {"paths": [{"path": "/", "pathType": "Prefix",
+                                "backend": {"service": {"name": "echo", "port": {"number": 80}}}}]}}]},
+        }], namespace=NAMESPACE)
+        l4 = kube.wait_load_balancer(NAMESPACE, "echo")
+        paths = [
+            ("L4  LoadBalancer Service (MetalLB), HTTP", l4, 80, False),
+            ("L7  Traefik Ingress, HTTP", traefik.address, 80, False),
+            ("L7  Traefik Ingress, HTTPS terminated", traefik.address, 443, True),
+        ]
+        ca_pem = ca.cert_pem.bytes()
+        for _, address, port, https in paths:
+            def ready(address=address, port=port, https=https) -> None:
+                r = http_get(address, port, "/", host=HOST, https=https, ca_pem=ca_pem)
+                assert r.status == 200, f"status {r.status}"
+
+            eventually(ready, what=f"{address}:{port} routes", timeouts=opts.timeouts)
+        print(f"== {args.n} GETs per path; milliseconds (p50 / p95 / mean)")
+        for keepalive in (True, False):
+            print("-- one keep-alive connection" if keepalive else "-- a new connection per request")
+            for label, address, port, https in paths:
+                t = measure(address, port, https=https, ca_pem=ca_pem, n=args.n, keepalive=keepalive)
+                q = statistics.quantiles(t, n=20)
+                print(f"  {statistics.median(t):7.2f} / {q[18]:7.2f} / {statistics.mean(t):7.2f}   {label}")
+        return 0
+    finally:
+        clusters.release(opts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
