@@ -260,13 +260,15 @@ class Kube:
                        deadline=deadline or self.timeouts.object_ready,
                        hint=lambda: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}")
 
+    def _endpoint_slices(self, namespace: str, service: str) -> list[Any]:
+        return k8s.DiscoveryV1Api(self.api_client).list_namespaced_endpoint_slice(
+            namespace, label_selector=f"kubernetes.io/service-name={service}").items
+
     def wait_endpoints(self, namespace: str, service: str, *, deadline: float | None = None) -> list[str]:
         """Wait until a Service has ready endpoints; returns their pod names."""
         def ready() -> list[str]:
-            slices = k8s.DiscoveryV1Api(self.api_client).list_namespaced_endpoint_slice(
-                namespace, label_selector=f"kubernetes.io/service-name={service}").items
             pods = sorted(
-                ep.target_ref.name for s in slices for ep in (s.endpoints or [])
+                ep.target_ref.name for s in self._endpoint_slices(namespace, service) for ep in (s.endpoints or [])
                 if ep.conditions and ep.conditions.ready and ep.target_ref
             )
             assert pods, f"service {namespace}/{service} has no ready endpoints"
@@ -278,9 +280,7 @@ class Kube:
 
     def endpoint_addresses(self, namespace: str, service: str) -> list[str]:
         """Endpoint address:port pairs of a Service as its EndpointSlices list them."""
-        slices = k8s.DiscoveryV1Api(self.api_client).list_namespaced_endpoint_slice(
-            namespace, label_selector=f"kubernetes.io/service-name={service}").items
-        return sorted(f"{a}:{p.port}" for s in slices for ep in (s.endpoints or []) for a in ep.addresses
+        return sorted(f"{a}:{p.port}" for s in self._endpoint_slices(namespace, service) for ep in (s.endpoints or []) for a in ep.addresses
                       for p in (s.ports or []))
 
     def load_balancer_address(self, namespace: str, service: str) -> str | None:

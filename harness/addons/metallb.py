@@ -45,16 +45,23 @@ def images_in(docs: list[dict]) -> list[str]:
     return sorted(found)
 
 
-def docker_network_range(network: str) -> str:
-    """An address range at the top of ``network``'s IPv4 subnet, away from
-    the addresses docker hands out from the bottom."""
+def docker_subnets(network: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+    """The subnets of a docker network, or None when docker cannot say."""
     out = subprocess.run(["docker", "network", "inspect", network, "--format", "{{json .IPAM.Config}}"],
                          capture_output=True, text=True)
     if out.returncode != 0:
-        raise ManifestError(f"cannot read docker network {network}: {out.stderr.strip()}")
-    for cfg in json.loads(out.stdout or "[]"):
-        subnet = ipaddress.ip_network(cfg.get("Subnet", ""), strict=False) if cfg.get("Subnet") else None
-        if subnet and subnet.version == 4 and subnet.num_addresses >= 64:
+        return None
+    return [ipaddress.ip_network(c["Subnet"], strict=False) for c in json.loads(out.stdout or "[]") if c.get("Subnet")]
+
+
+def docker_network_range(network: str) -> str:
+    """An address range at the top of ``network``'s IPv4 subnet, away from
+    the addresses docker hands out from the bottom."""
+    subnets = docker_subnets(network)
+    if subnets is None:
+        raise ManifestError(f"cannot read docker network {network}")
+    for subnet in subnets:
+        if subnet.version == 4 and subnet.num_addresses >= 64:
             hi = subnet.broadcast_address - 5
             lo = hi - 50
             return f"{lo}-{hi}"
@@ -68,11 +75,8 @@ def docker_network_of_nodes(kube: Kube) -> str | None:
            for a in (n.status.addresses or []) if a.type == "InternalIP"}
     out = subprocess.run(["docker", "network", "ls", "--format", "{{.Name}}"], capture_output=True, text=True)
     for net in out.stdout.split() if out.returncode == 0 else []:
-        cfg = subprocess.run(["docker", "network", "inspect", net, "--format", "{{json .IPAM.Config}}"],
-                             capture_output=True, text=True)
-        for c in json.loads(cfg.stdout or "[]") if cfg.returncode == 0 else []:
-            if c.get("Subnet") and any(ip in ipaddress.ip_network(c["Subnet"], strict=False) for ip in ips):
-                return net
+        if any(ip in subnet for subnet in docker_subnets(net) or [] for ip in ips):
+            return net
     return None
 
 
