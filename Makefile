@@ -1,5 +1,6 @@
 # Kubernetes exposure-pattern conformance harness.
-#   make test     the harness's own tests (no cluster)
+#   make test     lint, then the harness's own tests (no cluster)
+#   make lint     ruff (format and lint) and mypy over the whole tree
 #   make e2e      set up everything, run the suites on a kind cluster, write the claims report
 #   make images   build every image the e2e needs from packages (offline machines)
 #   make clean    remove what the harness created
@@ -14,7 +15,7 @@ REPORT_DIR ?= reports
 IMAGES_DIR ?=
 PYTEST_ARGS ?=
 
-.PHONY: venv test e2e images bench bench-latency clean clean-images
+.PHONY: venv lint test e2e images bench bench-latency clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +26,12 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-test: venv
+lint: venv
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: lint
 	$(PY) -m pytest tests -n $(WORKERS) $(PYTEST_ARGS)
 
 e2e: venv
