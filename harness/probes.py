@@ -18,14 +18,14 @@ import json
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import tenacity
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import ExtensionOID
 
 T = TypeVar("T")
 
@@ -54,10 +54,12 @@ class Timeouts:
     cluster_ready: float = 600.0
     negative_observation: float = 15.0
 
-    def scaled(self, multiplier: float) -> "Timeouts":
+    def scaled(self, multiplier: float) -> Timeouts:
         """The same config with every deadline multiplied (N and the poll interval unchanged)."""
         fixed = ("consistent_successes", "probe_interval")
-        return replace(self, **{f.name: getattr(self, f.name) * multiplier for f in fields(self) if f.name not in fixed})
+        return replace(
+            self, **{f.name: getattr(self, f.name) * multiplier for f in fields(self) if f.name not in fixed}
+        )
 
 
 # --------------------------------------------------------------------------
@@ -85,13 +87,13 @@ class Certificate:
     not_after: str
 
     @classmethod
-    def from_der(cls, der: bytes) -> "Certificate":
+    def from_der(cls, der: bytes) -> Certificate:
         cert = x509.load_der_x509_certificate(der)
         try:
-            ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
             sans = tuple(
-                [f"DNS:{n}" for n in ext.value.get_values_for_type(x509.DNSName)]
-                + [f"IP:{n}" for n in ext.value.get_values_for_type(x509.IPAddress)]
+                [f"DNS:{n}" for n in san.get_values_for_type(x509.DNSName)]
+                + [f"IP:{n}" for n in san.get_values_for_type(x509.IPAddress)]
             )
         except x509.ExtensionNotFound:
             sans = ()
@@ -128,11 +130,12 @@ class HttpResult:
     tls_version: str | None = None
     certificate: Certificate | None = None
     elapsed_ms: float = 0.0
+    method: str = "GET"
 
     def summary(self) -> dict[str, Any]:
         """The parts worth keeping as evidence (bodies truncated)."""
         out: dict[str, Any] = {
-            "request": f"GET {self.url} Host={self.host}" + (f" SNI={self.sni}" if self.sni else ""),
+            "request": f"{self.method} {self.url} Host={self.host}" + (f" SNI={self.sni}" if self.sni else ""),
             "target": self.target,
             "status": self.status,
         }
@@ -187,7 +190,7 @@ def _classify(exc: BaseException, target: str) -> ProbeError:
     chain = [exc]
     while chain[-1].__cause__ is not None or chain[-1].__context__ is not None:
         nxt = chain[-1].__cause__ or chain[-1].__context__
-        if nxt in chain:
+        if nxt is None or nxt in chain:
             break
         chain.append(nxt)
     for e in chain:
@@ -239,8 +242,9 @@ def http_get(
     ca_pem: bytes | str | None = None,
     timeout: float = 5.0,
     headers: dict[str, str] | None = None,
+    method: str = "GET",
 ) -> HttpResult:
-    """GET ``path`` from ``address:port`` with the given Host header and SNI.
+    """``method`` (GET) ``path`` from ``address:port`` with the given Host header and SNI.
 
     For HTTPS the server certificate must chain to ``ca_pem`` and name the SNI
     host (or ``host`` when no SNI is given); anything else raises a
@@ -258,7 +262,7 @@ def http_get(
     started = time.monotonic()
     try:
         with httpx.Client(verify=verify, timeout=timeout, trust_env=False, follow_redirects=False) as client:
-            request = client.build_request("GET", url, headers=req_headers, extensions=extensions)
+            request = client.build_request(method, url, headers=req_headers, extensions=extensions)
             response = client.send(request, stream=True)
             try:
                 tls_version = None
@@ -294,6 +298,7 @@ def http_get(
         tls_version=tls_version,
         certificate=cert,
         elapsed_ms=(time.monotonic() - started) * 1000,
+        method=method,
     )
 
 
@@ -531,7 +536,9 @@ def never(
             detail = check()
         except (AssertionError, ProbeError, OSError) as exc:
             transcript.record(False, _describe(exc))
-            raise CheckFailed(f"{what}: stopped holding after {len(transcript.attempts)} observations: {_describe(exc)}", transcript) from exc
+            raise CheckFailed(
+                f"{what}: stopped holding after {len(transcript.attempts)} observations: {_describe(exc)}", transcript
+            ) from exc
         transcript.record(True, _summary_of(detail))
         if time.monotonic() < end:
             raise _NotYet()

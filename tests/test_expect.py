@@ -1,0 +1,240 @@
+"""The expectation type against real things: a real Traefik (HTTP, HTTPS by
+SNI, a redirect, TCP and UDP routers), a TLS server that terminates TLS
+itself, and closed ports. Every row goes through the consistency rule."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from harness.backends import cert_sha256
+from harness.expect import (
+    DEFAULT_CERTIFICATE,
+    Expectation,
+    NotImplementedYet,
+    Request,
+    Response,
+    Scene,
+    describe,
+    http,
+    https,
+    label,
+    throughout,
+    verify,
+    verify_all,
+)
+from harness.probes import CheckFailed, Timeouts
+
+BACKENDS = {
+    "api-svc": ["api-svc-pod"],
+    "frontend-svc": ["frontend-svc-pod"],
+    "blog-svc": ["blog-pod"],
+    "tcp-app": ["tcp-app-pod"],
+}
+# rows name the guide's hosts; the scene maps them to what this "test" uses
+HOSTS = {"shop.guide": "shop.example.com", "blog.guide": "blog.example.com", "old.guide": "old.example.com"}
+
+ROUTES = [
+    http(
+        "shop.guide", "/api/users", backend="api-svc", seen_path="/"
+    ),  # the ReplacePath rewrite, as the backend saw it
+    http("shop.guide", "/cart", backend="frontend-svc", seen_path="/cart", seen_headers={"Host": "shop.example.com"}),
+    http("blog.guide", "/", backend="blog-svc"),
+    http("nobody.example.com", "/", status=404),
+]
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, Any]] = []
+
+    def add(self, label: str, data: Any) -> None:
+        self.items.append((label, data))
+
+
+@pytest.fixture
+def scene(traefik, ca, fast_timeouts) -> Scene:
+    return Scene(
+        address="127.0.0.1",
+        timeouts=fast_timeouts,
+        backends=BACKENDS,
+        hosts=HOSTS,
+        certificates={
+            "shop-tls": cert_sha256(traefik["certs"]["shop"]),
+            "blog-tls": cert_sha256(traefik["certs"]["blog"]),
+        },
+        ca_pem=ca.cert_pem.bytes(),
+        default_certificate_cn="TRAEFIK DEFAULT CERT",
+        subject="traefik",
+    )
+
+
+def on(port: int, exp: Expectation) -> Expectation:
+    """The row sent to ``port`` (Traefik listens on free ports, not 80/443)."""
+    return replace(exp, request=replace(exp.request, port=port))
+
+
+def quick(scene: Scene) -> Scene:
+    """The scene with a short consistency deadline, for rows that must fail."""
+    return replace(scene, timeouts=scene.timeouts.scaled(0.05))
+
+
+def test_a_table_of_routes_holds_with_transcripts(traefik, scene):
+    sink = Sink()
+    seen = verify_all([on(traefik["http"], r) for r in ROUTES], scene, sink)
+    assert [s.status for s in seen] == [200, 200, 200, 404]
+    assert seen[0].echo["path"] == "/" and seen[0].echo["pod"] == "api-svc-pod"
+    labels = [lbl for lbl, _ in sink.items]
+    assert labels == [
+        "shop.example.com/api/users -> api-svc",
+        "shop.example.com/cart -> frontend-svc",
+        "blog.example.com/ -> blog-svc",
+        "nobody.example.com/ -> 404",
+    ]
+    transcript = sink.items[0][1]
+    assert transcript["check"].startswith("traefik: GET http://shop.example.com/api/users at 127.0.0.1:")
+    assert transcript["attempts"] == 3 and transcript["failures"] == 0
+    assert transcript["last"][-1]["detail"]["echo"]["pod"] == "api-svc-pod"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            http("shop.guide", "/api/users", backend="frontend-svc"),
+            "answered by api-svc-pod, wanted a pod of frontend-svc",
+        ),
+        (http("shop.guide", "/api/users", backend="api-svc", seen_path="/api/users"), "the backend saw path '/'"),
+        (http("blog.guide", "/", status=201), "status 200, wanted 201"),
+        (http("blog.guide", "/", backend="blog-svc", seen_headers={"X-Forwarded-Proto": "https"}), "X-Forwarded-Proto"),
+    ],
+)
+def test_a_row_that_does_not_match_fails_with_what_was_seen(traefik, scene, row, message):
+    with pytest.raises(CheckFailed) as info:
+        verify(on(traefik["http"], row), quick(scene))
+    assert message in str(info.value)
+    assert info.value.transcript is not None and info.value.transcript.evidence()["failures"] >= 1
+
+
+def test_https_certificate_by_fingerprint_and_plain_http_behind(traefik, scene):
+    r = verify(
+        on(
+            traefik["https"],
+            https(
+                "shop.guide",
+                "/",
+                backend="frontend-svc",
+                certificate="shop-tls",
+                backend_tls=False,
+                seen_headers={"X-Forwarded-Proto": "https"},
+            ),
+        ),
+        scene,
+    )
+    assert r.certificate.names() == {"shop.example.com"}
+    # the same address, the other name: its own certificate, given as a bare fingerprint
+    blog_sha = cert_sha256(traefik["certs"]["blog"])
+    verify(on(traefik["https"], https("blog.guide", "/", backend="blog-svc", certificate=blog_sha)), scene)
+    wrong = on(traefik["https"], https("shop.guide", "/", certificate="blog-tls"))
+    with pytest.raises(CheckFailed, match="not the certificate blog-tls"):
+        verify(wrong, quick(scene))
+
+
+def test_default_certificate_for_a_name_without_one(traefik, scene):
+    row = on(traefik["https"], https("stranger.example.com", status=None, certificate=DEFAULT_CERTIFICATE))
+    sink = Sink()
+    seen = verify(row, scene, sink)
+    assert seen["common_name"] == "TRAEFIK DEFAULT CERT"
+    assert sink.items[0][0] == "SNI stranger.example.com -> default certificate"
+    other = replace(quick(scene), default_certificate_cn="Kubernetes Ingress Controller Fake Certificate")
+    with pytest.raises(CheckFailed, match="not the default"):
+        verify(row, other)
+
+
+def test_backend_terminating_tls_itself(sni_server, ca, fast_timeouts):
+    port, certs = sni_server
+    scene = Scene(
+        address="127.0.0.1",
+        timeouts=fast_timeouts,
+        backends={"tls-app": ["tls-app-pod"]},
+        certificates={"tls-app-cert": cert_sha256(certs["shop.example.com"])},
+        ca_pem=ca.cert_pem.bytes(),
+    )
+    row = Expectation(
+        Request("https", "shop.example.com", port=port),
+        Response(backend="tls-app", certificate="tls-app-cert", backend_tls=True),
+    )
+    r = verify(row, scene)
+    assert r.echo["tls"]["serverName"] == "shop.example.com"
+    with pytest.raises(CheckFailed, match="TLS did not end in front of it"):
+        verify(Expectation(row.request, Response(backend="tls-app", backend_tls=False)), quick(scene))
+
+
+def test_redirect_location_with_the_scene_host(traefik, scene):
+    row = on(traefik["http"], http("old.guide", "/x", status=(301, 308), redirect="https://old.guide/x"))
+    r = verify(row, scene)
+    assert r.headers["location"] == "https://old.example.com/x"
+    assert "redirect to https://old.example.com/x" in describe(row, scene)
+
+
+def test_never_answered_holds_through_the_window_and_fails_fast(traefik, scene):
+    sink = Sink()
+    unrouted = on(traefik["http"], http("nobody.example.com", "/", status=None, backend="api-svc", reached=False))
+    t = throughout(unrouted, scene, sink, window=0.5)
+    assert len(t.attempts) >= 2 and all(a.ok for a in t.attempts)
+    assert sink.items[0][0] == "nobody.example.com/ not answered by api-svc"
+    # a closed port meets "not answered" too, and says how it failed
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    t = throughout(on(closed, unrouted), scene, window=0.3)
+    assert t.attempts[0].detail == "refused: connection refused"
+    # ... while a route that does reach the backend stops it at once
+    routed = on(traefik["http"], http("shop.guide", "/api", status=None, backend="api-svc", reached=False))
+    with pytest.raises(CheckFailed, match="stopped holding after 1 observations: .* answered by pod api-svc-pod"):
+        throughout(routed, scene, window=30)
+
+
+def test_never_with_a_status_check_beside_it(traefik, scene):
+    row = on(traefik["http"], http("nobody.example.com", status=None, backend="blog-svc", reached=False))
+    t = throughout(row, scene, window=0.3, also=lambda: "still no address")
+    assert t.attempts[0].detail["also"] == "still no address"
+    with pytest.raises(CheckFailed, match="address appeared"):
+        throughout(row, scene, window=30, also=lambda: (_ for _ in ()).throw(AssertionError("address appeared")))
+
+
+def test_tcp_and_udp_through_traefik(traefik, scene):
+    tcp = Expectation(Request("tcp", port=traefik["tcp"]), Response(backend="tcp-app"))
+    r = verify(tcp, scene)
+    assert b'"pod": "tcp-app-pod"' in r.received
+    assert label(tcp, scene) == f"TCP :{traefik['tcp']} -> tcp-app"
+    udp = Expectation(Request("udp", port=traefik["udp"], payload=b"ping"), Response(reply=b"udp-pod:ping"))
+    verify(udp, scene)
+    wrong = Expectation(Request("tcp", port=traefik["tcp"]), Response(pods=frozenset({"other-pod"})))
+    with pytest.raises(CheckFailed, match="answered by 'tcp-app-pod'"):
+        verify(wrong, quick(scene))
+
+
+def test_grpc_is_declared_but_not_implemented_yet(scene):
+    row = Expectation(Request("grpc", "shop.guide", "/echo.Echo/Say"), Response(backend="api-svc"))
+    with pytest.raises(NotImplementedYet, match="gRPC probes are not implemented yet"):
+        verify(row, scene)
+    assert not isinstance(NotImplementedYet("x"), AssertionError)  # a harness error, never a refutation
+
+
+def test_rows_are_validated_when_written():
+    with pytest.raises(ValueError, match="unknown protocol"):
+        Request("quic")
+    with pytest.raises(ValueError, match="needs a port"):
+        Request("tcp")
+    with pytest.raises(ValueError, match="only be expected of an HTTPS request"):
+        http("x", certificate="shop-tls")
+    with pytest.raises(ValueError, match="not both"):
+        http("x", backend="a", pods=frozenset({"p"}))
+    with pytest.raises(KeyError, match="not in this scene"):
+        verify(http("x", backend="nope"), Scene(address="127.0.0.1", timeouts=Timeouts()))
+    with pytest.raises(KeyError, match="neither a SHA-256 fingerprint nor a Secret"):
+        verify(https("x", certificate="nope-tls"), Scene(address="127.0.0.1", timeouts=Timeouts()))
