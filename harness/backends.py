@@ -21,20 +21,32 @@ class Backend:
     pods: tuple[str, ...]
 
 
-def deploy_echo(kube: Kube, ns: str, *names: str, replicas: int = 1, port: int = 3000,
-                service_type: str = "ClusterIP") -> dict[str, Backend]:
+def deploy_echo(
+    kube: Kube, ns: str, *names: str, replicas: int = 1, port: int = 3000, service_type: str = "ClusterIP"
+) -> dict[str, Backend]:
     """Deployment + Service (port 80) per name; waits until each Service has
     ready endpoints."""
     for name in names:
-        kube.apply(load_manifest("backends/echo.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE,
-                                 service_type=service_type), namespace=ns)
+        kube.apply(
+            load_manifest(
+                "backends/echo.yaml",
+                name=name,
+                replicas=replicas,
+                port=port,
+                image=ECHO_IMAGE,
+                service_type=service_type,
+            ),
+            namespace=ns,
+        )
     return {name: Backend(name, ns, tuple(kube.wait_endpoints(ns, name))) for name in names}
 
 
 def deploy_tcp_echo_pods(kube: Kube, ns: str, name: str, *, port: int, replicas: int = 1) -> None:
     """Only the pods, echo server in TCP mode (for a Service the guide defines
     itself, like tcp-app)."""
-    kube.apply(load_manifest("backends/echo-tcp.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE), namespace=ns)
+    kube.apply(
+        load_manifest("backends/echo-tcp.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE), namespace=ns
+    )
     kube.wait_deployments(ns, [name])
 
 
@@ -59,13 +71,6 @@ def secret_cert_sha256(kube: Kube, ns: str, name: str) -> str:
 def tls_secret(kube: Kube, ns: str, name: str, cert: trustme.LeafCert) -> None:
     """A kubernetes.io/tls Secret holding ``cert`` (chain and key)."""
     chain = b"".join(b.bytes() for b in cert.cert_chain_pems)
-    kube.apply([{
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": name},
-        "type": "kubernetes.io/tls",
-        "data": {
-            "tls.crt": base64.b64encode(chain).decode(),
-            "tls.key": base64.b64encode(cert.private_key_pem.bytes()).decode(),
-        },
-    }], namespace=ns)
+    crt = base64.b64encode(chain).decode()
+    key = base64.b64encode(cert.private_key_pem.bytes()).decode()
+    kube.apply(load_manifest("backends/tls-secret.yaml", name=name, crt=crt, key=key), namespace=ns)

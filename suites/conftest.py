@@ -1,4 +1,5 @@
-"""Shared set-up of the suites: the guide's web-gateway on a controller."""
+"""Shared set-up of the suites: the guide's web-gateway on a controller, and
+the scene its expectation rows resolve against."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness.backends import deploy_echo, tls_secret
+from harness.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
+from harness.expect import Scene, http, probe
 from harness.kube import load_manifest, rename_hosts, unique_host
-from harness.probes import http_get
+from harness.probes import Timeouts
 
 # The guide's YAML targets NGINX (and Traefik's NGINX-annotation provider
-# reads it unchanged); Traefik gets the same routing in its own idiom.
+# reads it unchanged); Traefik gets the same routing in its own idiom. A new
+# controller is one entry here.
 WEB_GATEWAY = {
     "nginx": "guide/web-gateway-ingress.yaml",
     "traefik": "ingress/web-gateway-traefik.yaml",
@@ -19,39 +22,48 @@ WEB_GATEWAY = {
 }
 
 
+def scene_for(
+    controller,
+    timeouts: Timeouts,
+    ns: str,
+    *,
+    backends: dict[str, Backend],
+    hosts=(),
+    run_ca=None,
+    certificates: dict[str, str] | None = None,
+) -> Scene:
+    """The scene of one test on ``controller``: its address, the test's own
+    names for the guide's ``hosts``, and the pods of ``backends``."""
+    return Scene(
+        address=controller.address,
+        timeouts=timeouts,
+        backends={name: b.pods for name, b in backends.items()},
+        hosts={h: unique_host(ns, h) for h in hosts},
+        certificates=certificates or {},
+        ca_pem=run_ca.cert_pem.bytes() if run_ca is not None else None,
+        default_certificate_cn=controller.default_certificate_cn,
+        subject=controller.name,
+    )
+
+
 @dataclass
 class WebGateway:
-    host: str          # this test's shop.example.com
-    address: str       # the controller's external address
-    backends: dict     # name -> Backend (pods)
+    host: str  # this test's shop.example.com
+    address: str  # the controller's external address
+    backends: dict[str, Backend]  # name -> Backend (pods)
     manifest: str
-    ca_pem: bytes      # the run's CA, which issued shop-tls
+    scene: Scene  # shop.example.com, api-svc, frontend-svc and shop-tls of this test
 
-    def routes_to(self, path: str, service: str, timeouts, *, address: str | None = None):
-        """A check: HTTPS GET ``path`` for this host (the guide's Ingress
-        terminates TLS for it) reaches a pod of ``service``."""
-        pods = set(self.backends[service].pods)
-        target = address or self.address
-
-        def check():
-            r = http_get(target, 443, path, host=self.host, https=True, ca_pem=self.ca_pem, timeout=timeouts.request)
-            assert r.status == 200, f"GET https://{self.host}{path}: status {r.status}, wanted 200 from {service}"
-            assert r.echo is not None, f"GET {path}: reply is not the echo server's JSON: {r.body[:120]!r}"
-            assert r.echo.get("pod") in pods, f"GET {path} answered by {r.echo.get('pod')}, wanted a pod of {service} {sorted(pods)}"
-            return r
-
-        return check
-
-    def plain_http(self, path: str, timeouts) -> str:
-        """What plain HTTP to the same host and path gets (one observation)."""
-        r = http_get(self.address, 80, path, host=self.host, timeout=timeouts.request)
+    def plain_http(self, path: str) -> str:
+        """What plain HTTP to the same host and path gets (one observation, for a note)."""
+        r = probe(http("shop.example.com", path, status=None), self.scene)()
         if 300 <= r.status < 400:
             return f"plain HTTP {path}: {r.status} redirect to {r.headers.get('location')}"
         return f"plain HTTP {path}: {r.status}" + (f" from {r.echo.get('pod')}" if r.echo else "")
 
 
 @pytest.fixture
-def web_gateway(controller, kube, ns, run_ca) -> WebGateway:
+def web_gateway(controller, kube, ns, run_ca, timeouts) -> WebGateway:
     """api-svc and frontend-svc behind the guide's web-gateway Ingress (host
     renamed for this test), with shop-tls from the run's CA."""
     host = unique_host(ns, "shop.example.com")
@@ -60,5 +72,13 @@ def web_gateway(controller, kube, ns, run_ca) -> WebGateway:
     manifest = WEB_GATEWAY[controller.name]
     docs = rename_hosts(load_manifest(manifest, namespace=ns), {"shop.example.com": host})
     kube.apply(docs, namespace=ns)
-    return WebGateway(host=host, address=controller.address, backends=backends, manifest=manifest,
-                      ca_pem=run_ca.cert_pem.bytes())
+    scene = scene_for(
+        controller,
+        timeouts,
+        ns,
+        backends=backends,
+        hosts=["shop.example.com"],
+        run_ca=run_ca,
+        certificates={"shop-tls": secret_cert_sha256(kube, ns, "shop-tls")},
+    )
+    return WebGateway(host=host, address=controller.address, backends=backends, manifest=manifest, scene=scene)

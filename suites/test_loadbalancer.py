@@ -7,16 +7,18 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 
 import pytest
 
 from harness.addons import metallb
 from harness.backends import deploy_tcp_echo_pods
+from harness.expect import Expectation, Request, Response, Scene, verify
 from harness.kube import load_manifest
-from harness.probes import consistently, never, tcp_exchange
+from harness.probes import never
 
 TCP_APP_PORT = 1883
+# Plain TCP: the echo server in TCP mode greets, and answers TEST with one JSON line naming the pod.
+REACHES_TCP_APP = Expectation(Request("tcp", port=TCP_APP_PORT), Response(backend="tcp-app"), label="tcp probe")
 
 
 def tcp_app(kube, ns):
@@ -40,31 +42,15 @@ def test_tcp_app_gets_an_external_address(kube, ns, addon_context, evidence):
 def test_tcp_to_external_address_reaches_tcp_app_pods(kube, ns, timeouts, evidence):
     tcp_app(kube, ns)
     address = kube.wait_load_balancer(ns, "tcp-app")
-    pods = set(kube.wait_endpoints(ns, "tcp-app"))
-    # Plain TCP: the echo server in TCP mode greets, and answers TEST with
-    # one JSON line naming the pod.
-
-    def reaches_a_pod():
-        r = tcp_exchange(address, TCP_APP_PORT, b"TEST\n", expect=b"}\n", timeout=timeouts.request)
-        lines = r.received.decode("utf-8", "replace").splitlines()
-        reply = next((json.loads(l) for l in lines if l.startswith("{")), None)
-        assert reply is not None, f"no JSON reply to TEST from {address}:{TCP_APP_PORT}: {lines!r}"
-        assert reply.get("pod") in pods, f"answered by {reply.get('pod')!r}, not one of the tcp-app pods {sorted(pods)}"
-        return r
-
-    _, transcript = consistently(reaches_a_pod, what=f"TCP {address}:{TCP_APP_PORT} reaches a tcp-app pod",
-                                 timeouts=timeouts, hint=f"kubectl -n {ns} get endpointslices; MetalLB speaker logs")
-    evidence.add("tcp probe", transcript.evidence())
+    scene = Scene(address=address, timeouts=timeouts, backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app")})
+    verify(REACHES_TCP_APP, scene, evidence, hint=f"kubectl -n {ns} get endpointslices; MetalLB speaker logs")
 
 
 @pytest.mark.claim("lb-needs-implementation")
 def test_without_an_implementation_the_service_stays_pending(kube, ns, timeouts, evidence):
     tcp_app(kube, ns)
     # The same Service asking for a load-balancer class nothing in this cluster implements.
-    docs = load_manifest("guide/tcp-app-service.yaml")
-    docs[0]["metadata"]["name"] = "tcp-app-unserved"
-    docs[0]["spec"]["loadBalancerClass"] = "example.com/no-such-load-balancer"
-    kube.apply(docs, namespace=ns)
+    kube.apply(load_manifest("loadbalancer/tcp-app-unserved.yaml"), namespace=ns)
     # control: the guide's Service, served by MetalLB, does get an address meanwhile
     served = kube.wait_load_balancer(ns, "tcp-app")
 

@@ -7,99 +7,73 @@ LoadBalancer Service.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from harness.backends import cert_sha256, deploy_echo, deploy_tls_app, secret_cert_sha256, tls_secret
+from harness.backends import deploy_echo, deploy_tls_app, secret_cert_sha256, tls_secret
+from harness.expect import DEFAULT_CERTIFICATE, Scene, https, verify, verify_all
 from harness.kube import load_manifest, rename_hosts, unique_host
-from harness.probes import consistently, http_get, presented_certificate
 
-from .conftest import WEB_GATEWAY
-
-
-def _ca_pem(run_ca) -> bytes:
-    return run_ca.cert_pem.bytes()
-
-
-def serves_certificate_for(address, host, expected_sha256, pods, run_ca, timeouts, *, backend_plain: bool):
-    """A check: HTTPS with SNI=host is answered with exactly the expected
-    certificate (verified against the run's CA) by one of ``pods``."""
-
-    def check():
-        r = http_get(address, 443, "/", host=host, https=True, ca_pem=_ca_pem(run_ca), timeout=timeouts.request)
-        assert r.certificate is not None, "no certificate captured"
-        assert r.certificate.sha256 == expected_sha256, (
-            f"SNI {host} was served {r.certificate.subject} ({r.certificate.sans}), not the certificate from its secret")
-        assert r.status == 200 and r.echo is not None, f"status {r.status}: {r.body[:120]!r}"
-        assert r.echo.get("pod") in pods, f"answered by {r.echo.get('pod')}, wanted one of {sorted(pods)}"
-        if backend_plain:
-            assert "tls" not in r.echo, f"the backend saw TLS ({r.echo.get('tls')}): TLS did not end at the controller"
-        else:
-            assert r.echo.get("tls", {}).get("serverName") == host, f"the backend did not terminate TLS itself: {r.echo.get('tls')}"
-        return r
-
-    return check
+# HTTPS with the certificate of the Secret the Ingress names; TLS ends at the controller
+TERMINATED = https("shop.example.com", backend="frontend-svc", certificate="shop-tls", backend_tls=False)
+# SNI: each host its own certificate on the one address, and a name with none gets the controller's default
+SNI = [
+    TERMINATED,
+    https("blog.example.com", backend="blog-svc", certificate="blog-tls", backend_tls=False),
+    https("stranger.example.com", status=None, certificate=DEFAULT_CERTIFICATE),
+]
+# through an L4 load balancer: the app's own certificate, and the app itself terminates TLS
+PASSED_THROUGH = https("tls-app.example.com", backend="tls-app", certificate="tls-app-cert", backend_tls=True)
 
 
 @pytest.mark.claim("ingress-tls-termination")
-def test_controller_terminates_tls_with_the_secrets_certificate(web_gateway, controller, kube, ns, run_ca, timeouts, evidence):
-    gw = web_gateway
-    expected = secret_cert_sha256(kube, ns, "shop-tls")
-    pods = set(gw.backends["frontend-svc"].pods)
-    r, t = consistently(serves_certificate_for(gw.address, gw.host, expected, pods, run_ca, timeouts, backend_plain=True),
-                        what=f"{controller.name}: HTTPS {gw.host} with the certificate of shop-tls", timeouts=timeouts,
-                        hint=lambda: f"{controller.name} controller logs (secret shop-tls, TLS section of web-gateway)")
-    evidence.add("https probe", t.evidence())
-    evidence.note(f"backend received {r.echo.get('proto')} without TLS; X-Forwarded-Proto: "
-                  f"{(r.echo.get('headers') or {}).get('X-Forwarded-Proto')}")
+def test_controller_terminates_tls_with_the_secrets_certificate(web_gateway, controller, evidence):
+    r = verify(
+        TERMINATED,
+        web_gateway.scene,
+        evidence,
+        hint=lambda: f"{controller.name} controller logs (secret shop-tls, TLS section of web-gateway)",
+    )
+    evidence.note(
+        f"backend received {r.echo.get('proto')} without TLS; X-Forwarded-Proto: "
+        f"{(r.echo.get('headers') or {}).get('X-Forwarded-Proto')}"
+    )
 
 
 @pytest.mark.claim("ingress-sni-multiple-hosts")
-def test_second_host_gets_its_own_certificate_on_the_same_address(web_gateway, controller, kube, ns, run_ca, timeouts, evidence):
-    gw = web_gateway
+def test_second_host_gets_its_own_certificate_on_the_same_address(web_gateway, controller, kube, ns, run_ca, evidence):
     blog_host = unique_host(ns, "blog.example.com")
-    blog_cert = run_ca.issue_cert(blog_host)
-    blog = deploy_echo(kube, ns, "blog-svc")["blog-svc"]
-    tls_secret(kube, ns, "blog-tls", blog_cert)
-    docs = rename_hosts(load_manifest(WEB_GATEWAY[controller.name], namespace=ns), {"shop.example.com": blog_host})
-    ing = next(d for d in docs if d["kind"] == "Ingress")
-    ing["metadata"]["name"] = "blog"
-    ing["spec"]["tls"][0]["secretName"] = "blog-tls"
-    for p in ing["spec"]["rules"][0]["http"]["paths"]:
-        p["backend"]["service"]["name"] = "blog-svc"
-    kube.apply([d for d in docs if d["kind"] != "Ingress"] + [ing], namespace=ns)
-
-    checks = [
-        (gw.host, secret_cert_sha256(kube, ns, "shop-tls"), set(gw.backends["frontend-svc"].pods)),
-        (blog_host, cert_sha256(blog_cert), set(blog.pods)),
-    ]
-    for host, sha, pods in checks:
-        _, t = consistently(serves_certificate_for(gw.address, host, sha, pods, run_ca, timeouts, backend_plain=True),
-                            what=f"{controller.name}: {host} gets its own certificate on {gw.address}", timeouts=timeouts)
-        evidence.add(f"SNI {host}", t.evidence())
-
-    # and a name with no certificate gets neither: the controller's own default one
-    stranger = unique_host(ns, "stranger.example.com")
-
-    def default_for_unknown_name():
-        cert = presented_certificate(gw.address, 443, stranger, timeout=timeouts.request)
-        assert cert.common_name == controller.default_certificate_cn, (
-            f"SNI {stranger} was served {cert.subject}, not {controller.name}'s default certificate")
-        return {"sni": stranger, "subject": cert.subject}
-
-    _, t = consistently(default_for_unknown_name, what=f"{controller.name}: an unknown name gets the default certificate",
-                        timeouts=timeouts)
-    evidence.add(f"SNI {stranger} (no certificate)", t.evidence())
+    blog = deploy_echo(kube, ns, "blog-svc")
+    tls_secret(kube, ns, "blog-tls", run_ca.issue_cert(blog_host))
+    docs = load_manifest("tls/blog-ingress.yaml", ingress_class=controller.ingress_class)
+    kube.apply(rename_hosts(docs, {"blog.example.com": blog_host}), namespace=ns)
+    base = web_gateway.scene
+    scene = replace(
+        base,
+        backends={**base.backends, "blog-svc": blog["blog-svc"].pods},
+        hosts={
+            **base.hosts,
+            "blog.example.com": blog_host,
+            "stranger.example.com": unique_host(ns, "stranger.example.com"),
+        },
+        certificates={**base.certificates, "blog-tls": secret_cert_sha256(kube, ns, "blog-tls")},
+    )
+    verify_all(SNI, scene, evidence)
 
 
 @pytest.mark.claim("lb-tls-passthrough")
 def test_load_balancer_passes_tls_through_to_the_app(kube, ns, addon_context, run_ca, timeouts, evidence):
     host = unique_host(ns, "tls-app.example.com")
-    cert = run_ca.issue_cert(host)
-    tls_secret(kube, ns, "tls-app-cert", cert)
+    tls_secret(kube, ns, "tls-app-cert", run_ca.issue_cert(host))
     deploy_tls_app(kube, ns, "tls-app", "tls-app-cert")
-    address = kube.wait_load_balancer(ns, "tls-app")
-    pods = set(kube.wait_endpoints(ns, "tls-app"))
-    r, t = consistently(serves_certificate_for(address, host, cert_sha256(cert), pods, run_ca, timeouts, backend_plain=False),
-                        what=f"HTTPS {address}:443 answered with tls-app's own certificate", timeouts=timeouts)
-    evidence.add("https probe through the load balancer", t.evidence())
+    scene = Scene(
+        address=kube.wait_load_balancer(ns, "tls-app"),
+        timeouts=timeouts,
+        backends={"tls-app": kube.wait_endpoints(ns, "tls-app")},
+        hosts={"tls-app.example.com": host},
+        certificates={"tls-app-cert": secret_cert_sha256(kube, ns, "tls-app-cert")},
+        ca_pem=run_ca.cert_pem.bytes(),
+    )
+    r = verify(PASSED_THROUGH, scene, evidence)
     evidence.note(f"the app itself negotiated {r.echo['tls'].get('version')} for SNI {r.echo['tls'].get('serverName')}")
