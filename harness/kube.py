@@ -8,11 +8,13 @@ when it passes, says what it expected, what it saw and where to look.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import string
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from kubernetes import client as k8s
@@ -21,14 +23,91 @@ from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from .probes import CheckFailed, Timeouts, eventually
+from .probes import CheckFailed, Timeouts, Transcript, eventually
 
 FIELD_MANAGER = "exposure-harness"
 MANIFESTS = Path(__file__).resolve().parent.parent / "manifests"
 
+# Gateway API objects whose status the harness waits on after applying them.
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+GATED_KINDS = ("Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute")
+# Condition reasons (status False) that no amount of waiting changes: the
+# controller read the object and said no. Anything else (Pending, no status
+# yet) is waited on until the deadline.
+FINAL_REJECTIONS = frozenset(
+    {
+        # Gateway: Accepted / Programmed
+        "InvalidParameters",
+        "UnsupportedAddress",
+        "Invalid",
+        "ListenersNotValid",
+        # routes, per parent: Accepted
+        "NotAllowedByListeners",
+        "NoMatchingListenerHostname",
+        "NoMatchingParent",
+        "UnsupportedValue",
+        "IncompatibleFilters",
+        # routes, per parent: ResolvedRefs
+        "RefNotPermitted",
+        "InvalidKind",
+        "BackendNotFound",
+        "UnsupportedProtocol",
+    }
+)
+
 
 class ManifestError(Exception):
     """A manifest could not be read or applied; the message names the object."""
+
+
+class Rejected(Exception):
+    """A Gateway or route the controller rejected for good (see FINAL_REJECTIONS)."""
+
+
+def gate_state(obj: dict[str, Any]) -> tuple[str, Any]:
+    """Where a Gateway API object stands, from its status alone:
+    ``("ready", conditions)``, ``("waiting", why)`` or ``("rejected", why)``.
+
+    Gateway: Accepted and Programmed True. Route: for every parentRef of
+    its spec, a status entry with Accepted and ResolvedRefs True. Conditions
+    of an older generation do not count either way."""
+    generation = obj.get("metadata", {}).get("generation") or 0
+
+    def current(conds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {c["type"]: c for c in conds if (c.get("observedGeneration") or generation) >= generation}
+
+    def judge(conds: dict[str, dict[str, Any]], wanted: tuple[str, ...], who: str) -> tuple[str, Any]:
+        for t in wanted:
+            c = conds.get(t)
+            if c is not None and c.get("status") == "False" and c.get("reason") in FINAL_REJECTIONS:
+                return "rejected", f"{who}: {t}=False {c.get('reason')}: {c.get('message', '')}".rstrip(": ")
+        missing = [t for t in wanted if conds.get(t, {}).get("status") != "True"]
+        if missing:
+            seen = {t: f"{c.get('status')} {c.get('reason', '')}".strip() for t, c in conds.items()}
+            return "waiting", f"{who}: {' and '.join(missing)} not True yet (seen {seen or 'no conditions'})"
+        return "ready", {t: f"{c.get('status')} {c.get('reason', '')}".strip() for t, c in conds.items()}
+
+    status = obj.get("status") or {}
+    if obj.get("kind") == "Gateway":
+        return judge(current(status.get("conditions") or []), ("Accepted", "Programmed"), "Gateway")
+    parents = status.get("parents") or []
+    out: dict[str, Any] = {}
+    for ref in (obj.get("spec") or {}).get("parentRefs") or []:
+        name = ref["name"] + (f"/{ref['sectionName']}" if ref.get("sectionName") else "")
+        entry = next((p for p in parents if _same_parent(p.get("parentRef") or {}, ref)), None)
+        if entry is None:
+            return "waiting", f"parent {name}: no status from the controller yet"
+        state, detail = judge(current(entry.get("conditions") or []), ("Accepted", "ResolvedRefs"), f"parent {name}")
+        if state != "ready":
+            return state, detail
+        out[name] = detail
+    return "ready", out
+
+
+def _same_parent(seen: dict[str, Any], ref: dict[str, Any]) -> bool:
+    return all(seen.get(k) == ref.get(k) for k in ("name", "sectionName", "port") if ref.get(k) is not None) and (
+        not ref.get("namespace") or seen.get("namespace") == ref.get("namespace")
+    )
 
 
 # --------------------------------------------------------------------------
@@ -62,7 +141,12 @@ def parse_manifest(text: str, *, source: str = "<string>", **variables: Any) -> 
     except yaml.YAMLError as exc:
         raise ManifestError(f"{source}: invalid YAML: {exc}".replace("\n", " ")) from None
     for i, d in enumerate(docs):
-        if not isinstance(d, dict) or not d.get("apiVersion") or not d.get("kind") or not d.get("metadata", {}).get("name"):
+        if (
+            not isinstance(d, dict)
+            or not d.get("apiVersion")
+            or not d.get("kind")
+            or not d.get("metadata", {}).get("name")
+        ):
             raise ManifestError(f"{source}: document {i + 1} lacks apiVersion, kind or metadata.name")
     return docs
 
@@ -110,6 +194,8 @@ class Kube:
     context: str | None = None
 
     def __post_init__(self) -> None:
+        # namespace -> where gate results go (the plugin points it at the test's evidence)
+        self.status_sinks: dict[str, Callable[[str, Any], None]] = {}
         self.api_client = k8s_config.new_client_from_config(config_file=str(self.kubeconfig), context=self.context)
         self.core = k8s.CoreV1Api(self.api_client)
         self.apps = k8s.AppsV1Api(self.api_client)
@@ -135,10 +221,14 @@ class Kube:
 
     # -- apply / delete ------------------------------------------------------
 
-    def apply(self, docs: Iterable[dict[str, Any]], namespace: str | None = None) -> list[dict[str, Any]]:
+    def apply(
+        self, docs: Iterable[dict[str, Any]], namespace: str | None = None, *, gate: bool = True
+    ) -> list[dict[str, Any]]:
         """Server-side apply each document in order (force conflicts: the
         harness owns what it applies). ``namespace`` fills in namespaced
-        objects that name none."""
+        objects that name none. With ``gate`` (the default), every Gateway
+        and route applied is then waited on through its status
+        (:meth:`wait_accepted`)."""
         applied = []
         for doc in docs:
             body = copy.deepcopy(doc)
@@ -157,13 +247,61 @@ class Kube:
                 body["metadata"]["namespace"] = ns
             try:
                 out = self.dyn.server_side_apply(
-                    res, body=body, name=body["metadata"]["name"], namespace=ns,
-                    field_manager=FIELD_MANAGER, force_conflicts=True,
+                    res,
+                    body=body,
+                    name=body["metadata"]["name"],
+                    namespace=ns,
+                    field_manager=FIELD_MANAGER,
+                    force_conflicts=True,
                 )
             except ApiException as exc:
                 raise ManifestError(f"cannot apply {describe(body)}: {_api_reason(exc)}") from None
             applied.append(out.to_dict())
+        if gate:
+            for obj in applied:
+                if obj.get("apiVersion", "").startswith(GATEWAY_GROUP + "/") and obj.get("kind") in GATED_KINDS:
+                    md = obj["metadata"]
+                    self.wait_accepted(obj["apiVersion"], obj["kind"], md["name"], md.get("namespace"))
         return applied
+
+    def wait_accepted(
+        self, api_version: str, kind: str, name: str, namespace: str | None, *, deadline: float | None = None
+    ) -> Any:
+        """Wait until a Gateway is Accepted and Programmed, or a route is
+        Accepted with its refs resolved by every parent. A final rejection
+        (FINAL_REJECTIONS) fails at once with the conditions seen; the
+        conditions go to the namespace's status sink either way."""
+        what = f"{kind} {namespace}/{name} accepted"
+        seen: list[Any] = []
+
+        def accepted() -> Any:
+            obj = self.get(api_version, kind, name, namespace) or {}
+            state, detail = gate_state(obj)
+            seen.append(detail)
+            if state == "rejected":
+                raise Rejected(detail)
+            assert state == "ready", detail
+            return detail
+
+        sink = self.status_sinks.get(namespace or "")
+        try:
+            detail = eventually(
+                accepted,
+                what=what,
+                timeouts=self.timeouts,
+                deadline=deadline or self.timeouts.object_ready,
+                hint=f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml; controller logs",
+            )
+        except Rejected as exc:
+            transcript = Transcript(what)
+            for d in seen[-transcript.keep :]:
+                transcript.record(False, d)
+            if sink:
+                sink(f"status of {kind} {name}", {"rejected": str(exc)})
+            raise CheckFailed(f"{kind} {namespace}/{name} rejected by the controller: {exc}", transcript) from None
+        if sink:
+            sink(f"status of {kind} {name}", detail)
+        return detail
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         res = self._resource(api_version, kind)
@@ -193,7 +331,9 @@ class Kube:
                 raise
         existing = self.core.read_namespace(name)
         if any((existing.metadata.labels or {}).get(k) != v for k, v in labels.items()):
-            raise ManifestError(f"namespace {name} already exists and was not created by the harness; refusing to reuse it")
+            raise ManifestError(
+                f"namespace {name} already exists and was not created by the harness; refusing to reuse it"
+            )
         self.delete_namespace(name, wait=True)
         self.core.create_namespace(body)
 
@@ -205,6 +345,7 @@ class Kube:
                 return
             raise
         if wait:
+
             def gone() -> None:
                 try:
                     ns = self.core.read_namespace(name)
@@ -214,74 +355,126 @@ class Kube:
                     raise
                 raise AssertionError(f"namespace {name} still {ns.status.phase}")
 
-            eventually(gone, what=f"namespace {name} deleted", timeouts=self.timeouts,
-                       deadline=self.timeouts.object_ready, hint=f"finalizers on objects in {name}")
+            eventually(
+                gone,
+                what=f"namespace {name} deleted",
+                timeouts=self.timeouts,
+                deadline=self.timeouts.object_ready,
+                hint=f"finalizers on objects in {name}",
+            )
 
     # -- waits -------------------------------------------------------------------
 
-    def wait_deployments(self, namespace: str, names: Iterable[str] | None = None, *, deadline: float | None = None) -> None:
+    def wait_deployments(
+        self, namespace: str, names: Iterable[str] | None = None, *, deadline: float | None = None
+    ) -> None:
         """Wait until each Deployment has rolled out: observed generation
         current, all replicas updated, available and ready."""
-        wanted = list(names) if names is not None else [d.metadata.name for d in self.apps.list_namespaced_deployment(namespace).items]
+        wanted = (
+            list(names)
+            if names is not None
+            else [d.metadata.name for d in self.apps.list_namespaced_deployment(namespace).items]
+        )
         for name in wanted:
+
             def rolled_out(name: str = name) -> None:
                 d = self.apps.read_namespaced_deployment(name, namespace)
                 st, want = d.status, d.spec.replicas or 0
-                assert (st.observed_generation or 0) >= d.metadata.generation, f"generation {d.metadata.generation} not observed yet"
-                assert (st.updated_replicas or 0) == want and (st.ready_replicas or 0) == want and (st.available_replicas or 0) == want, (
-                    f"{st.ready_replicas or 0}/{want} ready, {st.updated_replicas or 0} updated"
+                assert (st.observed_generation or 0) >= d.metadata.generation, (
+                    f"generation {d.metadata.generation} not observed yet"
                 )
+                assert (
+                    (st.updated_replicas or 0) == want
+                    and (st.ready_replicas or 0) == want
+                    and (st.available_replicas or 0) == want
+                ), f"{st.ready_replicas or 0}/{want} ready, {st.updated_replicas or 0} updated"
 
-            eventually(rolled_out, what=f"deployment {namespace}/{name} ready", timeouts=self.timeouts,
-                       deadline=deadline or self.timeouts.object_ready,
-                       hint=lambda name=name: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}; kubectl -n {namespace} describe deploy {name}")
+            eventually(
+                rolled_out,
+                what=f"deployment {namespace}/{name} ready",
+                timeouts=self.timeouts,
+                deadline=deadline or self.timeouts.object_ready,
+                hint=lambda name=name: (  # type: ignore[misc]
+                    f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}; "
+                    f"kubectl -n {namespace} describe deploy {name}"
+                ),
+            )
 
     def wait_daemonset(self, namespace: str, name: str, *, deadline: float | None = None) -> None:
         def ready() -> None:
             ds = self.apps.read_namespaced_daemon_set(name, namespace)
             st = ds.status
             assert st.desired_number_scheduled > 0, "no node scheduled"
-            assert (st.number_ready or 0) == st.desired_number_scheduled and (st.updated_number_scheduled or 0) == st.desired_number_scheduled, (
-                f"{st.number_ready or 0}/{st.desired_number_scheduled} ready"
-            )
+            assert (st.number_ready or 0) == st.desired_number_scheduled and (
+                st.updated_number_scheduled or 0
+            ) == st.desired_number_scheduled, f"{st.number_ready or 0}/{st.desired_number_scheduled} ready"
 
-        eventually(ready, what=f"daemonset {namespace}/{name} ready", timeouts=self.timeouts,
-                   deadline=deadline or self.timeouts.object_ready, hint=f"kubectl -n {namespace} describe ds {name}")
+        eventually(
+            ready,
+            what=f"daemonset {namespace}/{name} ready",
+            timeouts=self.timeouts,
+            deadline=deadline or self.timeouts.object_ready,
+            hint=f"kubectl -n {namespace} describe ds {name}",
+        )
 
     def wait_jobs(self, namespace: str, names: Iterable[str], *, deadline: float | None = None) -> None:
         """Wait until each Job has succeeded."""
         batch = k8s.BatchV1Api(self.api_client)
         for name in names:
+
             def succeeded(name: str = name) -> None:
                 job = batch.read_namespaced_job(name, namespace)
-                assert (job.status.succeeded or 0) >= 1, f"job {name}: {job.status.active or 0} active, {job.status.failed or 0} failed"
+                assert (job.status.succeeded or 0) >= 1, (
+                    f"job {name}: {job.status.active or 0} active, {job.status.failed or 0} failed"
+                )
 
-            eventually(succeeded, what=f"job {namespace}/{name} succeeded", timeouts=self.timeouts,
-                       deadline=deadline or self.timeouts.object_ready,
-                       hint=lambda: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}")
+            eventually(
+                succeeded,
+                what=f"job {namespace}/{name} succeeded",
+                timeouts=self.timeouts,
+                deadline=deadline or self.timeouts.object_ready,
+                hint=lambda: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}",
+            )
 
-    def _endpoint_slices(self, namespace: str, service: str) -> list[Any]:
-        return k8s.DiscoveryV1Api(self.api_client).list_namespaced_endpoint_slice(
-            namespace, label_selector=f"kubernetes.io/service-name={service}").items
+    def _endpoint_slices(self, namespace: str, service: str) -> builtins.list[Any]:
+        return (
+            k8s.DiscoveryV1Api(self.api_client)
+            .list_namespaced_endpoint_slice(namespace, label_selector=f"kubernetes.io/service-name={service}")
+            .items
+        )
 
-    def wait_endpoints(self, namespace: str, service: str, *, deadline: float | None = None) -> list[str]:
+    def wait_endpoints(self, namespace: str, service: str, *, deadline: float | None = None) -> builtins.list[str]:
         """Wait until a Service has ready endpoints; returns their pod names."""
-        def ready() -> list[str]:
+
+        def ready() -> builtins.list[str]:
             pods = sorted(
-                ep.target_ref.name for s in self._endpoint_slices(namespace, service) for ep in (s.endpoints or [])
+                ep.target_ref.name
+                for s in self._endpoint_slices(namespace, service)
+                for ep in (s.endpoints or [])
                 if ep.conditions and ep.conditions.ready and ep.target_ref
             )
             assert pods, f"service {namespace}/{service} has no ready endpoints"
             return pods
 
-        return eventually(ready, what=f"endpoints of {namespace}/{service}", timeouts=self.timeouts,
-                          deadline=deadline or self.timeouts.object_ready,
-                          hint=lambda: f"selector and targetPort of {service}; pods: {self.pod_problems(namespace) or 'none unhealthy'}")
+        return eventually(
+            ready,
+            what=f"endpoints of {namespace}/{service}",
+            timeouts=self.timeouts,
+            deadline=deadline or self.timeouts.object_ready,
+            hint=lambda: (
+                f"selector and targetPort of {service}; pods: {self.pod_problems(namespace) or 'none unhealthy'}"
+            ),
+        )
 
-    def endpoint_addresses(self, namespace: str, service: str) -> list[str]:
+    def endpoint_addresses(self, namespace: str, service: str) -> builtins.list[str]:
         """Endpoint address:port pairs of a Service as its EndpointSlices list them."""
-        return sorted(f"{a}:{p.port}" for s in self._endpoint_slices(namespace, service) for ep in (s.endpoints or []) for a in ep.addresses
-                      for p in (s.ports or []))
+        return sorted(
+            f"{a}:{p.port}"
+            for s in self._endpoint_slices(namespace, service)
+            for ep in (s.endpoints or [])
+            for a in ep.addresses
+            for p in (s.ports or [])
+        )
 
     def load_balancer_address(self, namespace: str, service: str) -> str | None:
         svc = self.core.read_namespaced_service(service, namespace)
@@ -297,20 +490,32 @@ class Kube:
             assert addr, f"service {namespace}/{service} has no load-balancer address yet"
             return addr
 
-        return eventually(assigned, what=f"load-balancer address of {namespace}/{service}", timeouts=self.timeouts,
-                          deadline=deadline or self.timeouts.load_balancer_address,
-                          hint=lambda: f"events of service {service}: {self.event_lines(namespace, service) or 'none'}; MetalLB controller logs")
+        return eventually(
+            assigned,
+            what=f"load-balancer address of {namespace}/{service}",
+            timeouts=self.timeouts,
+            deadline=deadline or self.timeouts.load_balancer_address,
+            hint=lambda: (
+                f"events of service {service}: {self.event_lines(namespace, service) or 'none'}; "
+                "MetalLB controller logs"
+            ),
+        )
 
     def wait_crds(self, names: Iterable[str], *, deadline: float | None = None) -> None:
         ext = k8s.ApiextensionsV1Api(self.api_client)
         for name in names:
+
             def established(name: str = name) -> None:
                 crd = ext.read_custom_resource_definition(name)
                 conds = {c.type: c.status for c in (crd.status.conditions or [])}
                 assert conds.get("Established") == "True", f"CRD {name} conditions {conds}"
 
-            eventually(established, what=f"CRD {name} established", timeouts=self.timeouts,
-                       deadline=deadline or self.timeouts.object_ready)
+            eventually(
+                established,
+                what=f"CRD {name} established",
+                timeouts=self.timeouts,
+                deadline=deadline or self.timeouts.object_ready,
+            )
         self.dyn.resources.invalidate_cache()
 
     # -- evidence -----------------------------------------------------------------
@@ -338,7 +543,7 @@ class Kube:
                 out.append(f"{p.metadata.name} ({'; '.join(reasons)})")
         return ", ".join(out)
 
-    def event_lines(self, namespace: str, involved: str | None = None, limit: int = 20) -> list[str]:
+    def event_lines(self, namespace: str, involved: str | None = None, limit: int = 20) -> builtins.list[str]:
         try:
             events = self.core.list_namespaced_event(namespace).items
         except ApiException:
@@ -351,7 +556,7 @@ class Kube:
         return rows[-limit:]
 
     def pod_logs(self, namespace: str, label_selector: str, tail: int = 200) -> dict[str, str]:
-        out = {}
+        out: dict[str, str] = {}
         try:
             pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
         except ApiException:
@@ -360,19 +565,37 @@ class Kube:
             for c in p.spec.containers:
                 try:
                     out[f"{p.metadata.name}/{c.name}"] = self.core.read_namespaced_pod_log(
-                        p.metadata.name, namespace, container=c.name, tail_lines=tail)
+                        p.metadata.name, namespace, container=c.name, tail_lines=tail
+                    )
                 except ApiException as exc:
                     out[f"{p.metadata.name}/{c.name}"] = f"<no logs: {exc.reason}>"
         return out
 
-    def dump_namespace(self, namespace: str, dest: Path, extra_logs: dict[str, str] | None = None) -> Path:
+    def dump_namespace(
+        self,
+        namespace: str,
+        dest: Path,
+        extra_logs: dict[str, str] | None = None,
+        rendered: dict[str, str] | None = None,
+    ) -> Path:
         """Write what a person debugging a failure needs: events, every object
-        of the usual kinds as YAML, pod logs, and given controller logs."""
+        of the usual kinds as YAML, pod logs, given controller logs, and the
+        controller's rendered configuration (file name -> text)."""
         dest.mkdir(parents=True, exist_ok=True)
         (dest / "events.txt").write_text("\n".join(self.event_lines(namespace, limit=500)) + "\n")
-        kinds = [("v1", "Service"), ("v1", "Pod"), ("v1", "Endpoints"), ("apps/v1", "Deployment"),
-                 ("networking.k8s.io/v1", "Ingress"), ("gateway.networking.k8s.io/v1", "HTTPRoute"),
-                 ("gateway.networking.k8s.io/v1", "Gateway")]
+        kinds = [
+            ("v1", "Service"),
+            ("v1", "Pod"),
+            ("v1", "Endpoints"),
+            ("apps/v1", "Deployment"),
+            ("networking.k8s.io/v1", "Ingress"),
+            ("gateway.networking.k8s.io/v1", "Gateway"),
+            ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+            ("gateway.networking.k8s.io/v1", "GRPCRoute"),
+            ("gateway.networking.k8s.io/v1alpha2", "TCPRoute"),
+            ("gateway.networking.k8s.io/v1alpha2", "UDPRoute"),
+            ("gateway.networking.k8s.io/v1alpha2", "TLSRoute"),
+        ]
         objects = []
         for api_version, kind in kinds:
             try:
@@ -386,6 +609,8 @@ class Kube:
             (dest / f"log-{name.replace('/', '_')}.txt").write_text(text or "")
         for name, text in (extra_logs or {}).items():
             (dest / f"controller-{name.replace('/', '_')}.txt").write_text(text or "")
+        for name, text in (rendered or {}).items():
+            (dest / f"rendered-{name.replace('/', '_')}").write_text(text or "")
         return dest
 
 
@@ -400,4 +625,13 @@ def _api_reason(exc: ApiException) -> str:
     return f"HTTP {exc.status}: {msg}"
 
 
-__all__ = ["Kube", "ManifestError", "CheckFailed", "load_manifest", "parse_manifest", "rename_hosts", "unique_host", "describe"]
+__all__ = [
+    "Kube",
+    "ManifestError",
+    "CheckFailed",
+    "load_manifest",
+    "parse_manifest",
+    "rename_hosts",
+    "unique_host",
+    "describe",
+]
