@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from .claims import load_known_refutations
-from .probes import Timeouts
+from .probes import Timeouts, parse_timeouts
 
 CONTROLLERS = ("nginx", "traefik", "traefik-nginx")  # the matrix, in report order
 DEFAULT_CLUSTER_NAME = "exposure-harness"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class UsageError(pytest.UsageError):
+class UsageError(pytest.UsageError):  # type: ignore[misc]
     """Bad input from the person running the harness: one clear line."""
 
 
@@ -60,6 +60,10 @@ def add_options(parser: pytest.Parser) -> None:
                 help="YAML list of refutations the run expects (default: suites/known-refutations.yaml)")
     g.addoption("--consistent-successes", type=int, default=3,
                 help="consecutive successes a probe needs before a check passes (default 3)")
+    g.addoption("--timeouts", action="append", default=[], metavar="NAME=SECONDS[,NAME=SECONDS]",
+                help="set single deadlines (after --timeout-multiplier), e.g. "
+                     "--timeouts object_ready=300,consistency=90; repeatable; what each field bounds: "
+                     "harness/probes.py Timeouts")
 
 
 def from_config(config: pytest.Config) -> Options:
@@ -88,6 +92,10 @@ def from_config(config: pytest.Config) -> Options:
     if name == "pytest-kind":  # pytest-kind's default: use ours
         name = DEFAULT_CLUSTER_NAME
     timeouts = Timeouts(consistent_successes=config.getoption("consistent_successes")).scaled(multiplier)
+    try:
+        timeouts = timeouts.overridden(parse_timeouts(config.getoption("timeouts") or []))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     try:
         known = load_known_refutations(Path(config.getoption("known_refutations")))
     except (ValueError, KeyError) as exc:

@@ -4,6 +4,7 @@ it before anything is created."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,20 +18,39 @@ from harness.options import ROOT
 
 def run_suites(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q",
-         f"--report-dir={tmp_path / 'reports'}", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "suites",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--report-dir={tmp_path / 'reports'}",
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
 
 
 def error_lines(res: subprocess.CompletedProcess[str]) -> list[str]:
-    return [l for l in (res.stderr + res.stdout).splitlines() if l.startswith("ERROR")]
+    return [line for line in (res.stderr + res.stdout).splitlines() if line.startswith("ERROR")]
 
 
 def test_unknown_controller(tmp_path):
     res = run_suites(tmp_path, "--controllers=traefik,haproxy")
     assert res.returncode == 4
     assert error_lines(res) == ["ERROR: unknown controller haproxy; choose from: nginx, traefik, traefik-nginx"]
+
+
+def test_bad_timeout_override(tmp_path):
+    res = run_suites(tmp_path, "--timeouts=object_ready=300", "--timeouts=consistency=soon")
+    assert res.returncode == 4
+    assert error_lines(res) == ["ERROR: --timeouts 'consistency=soon': 'soon' is not a number of seconds"]
 
 
 def test_unreachable_kubeconfig(tmp_path):
@@ -48,7 +68,9 @@ current-context: x
     res = run_suites(tmp_path, f"--kubeconfig={kubeconfig}")
     assert res.returncode == 4
     (line,) = error_lines(res)
-    assert line.startswith(f"ERROR: harness: cluster in kubeconfig {kubeconfig} is unreachable at https://127.0.0.1:{port}")
+    assert line.startswith(
+        f"ERROR: harness: cluster in kubeconfig {kubeconfig} is unreachable at https://127.0.0.1:{port}"
+    )
     assert not (tmp_path / "reports" / "claims-report.json").exists()
 
 
@@ -65,7 +87,7 @@ def test_docker_not_running(tmp_path):
     name = "harness-kept-check"
     state = ROOT / ".harness" / "clusters" / f"{name}.json"
     state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text('{"name": "%s", "container_id": "abc", "kubeconfig": "/nonexistent"}' % name)
+    state.write_text(json.dumps({"name": name, "container_id": "abc", "kubeconfig": "/nonexistent"}))
     try:
         res = run_suites(tmp_path, f"--cluster-name={name}", env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"})
         assert res.returncode == 4
@@ -88,13 +110,29 @@ def test_kind_cluster_name_taken_by_someone_else(tmp_path):
     subprocess.run(["docker", "import", str(empty), image], check=True, capture_output=True)
     node = f"{name}-control-plane"
     subprocess.run(["docker", "rm", "-f", node], capture_output=True)
-    subprocess.run(["docker", "create", "--name", node, "--label", f"io.x-k8s.kind.cluster={name}",
-                    "--label", "io.x-k8s.kind.role=control-plane", image, "/none"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "docker",
+            "create",
+            "--name",
+            node,
+            "--label",
+            f"io.x-k8s.kind.cluster={name}",
+            "--label",
+            "io.x-k8s.kind.role=control-plane",
+            image,
+            "/none",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         res = run_suites(tmp_path, f"--cluster-name={name}")
         assert res.returncode == 4, res.stdout[-2000:] + res.stderr[-2000:]
         (line,) = error_lines(res)
-        assert line.startswith(f"ERROR: harness: a kind cluster named '{name}' already exists and was not created by the harness")
+        assert line.startswith(
+            f"ERROR: harness: a kind cluster named '{name}' already exists and was not created by the harness"
+        )
         still = subprocess.run(["docker", "inspect", "-f", "{{.Name}}", node], capture_output=True, text=True)
         assert still.stdout.strip() == f"/{node}", "the harness touched a cluster it did not create"
     finally:

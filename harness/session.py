@@ -1,0 +1,93 @@
+"""Options, preflight and the run's cluster: created (or reused) once in the
+process that owns the session, before any xdist worker starts, and released
+at the very end of the run."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import cluster as clusters
+from .addons import CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
+from .kube import Kube, ManifestError
+from .options import ROOT, UsageError, add_options, from_config
+from .plugin import OPTIONS, STARTED, is_worker, one_line, options, run_id
+from .probes import CheckFailed
+from .upstream import UpstreamError
+
+HARNESS_ERRORS = (clusters.ClusterError, ManifestError, UpstreamError)
+BASE_ADDONS = ["metallb", "gateway_api"]  # what every suite needs
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "claim(id): the guide claim this test checks (harness/claims.py)")
+    config.addinivalue_line("markers", "controllers(*names): restrict a test to these controllers")
+    config.stash[OPTIONS] = from_config(config)
+
+
+def runs_suites(config: pytest.Config) -> bool:
+    suites = ROOT / "suites"
+    for arg in config.args:
+        p = Path(arg.split("::")[0]).resolve()
+        if p == suites or suites in p.parents or p == ROOT:
+            return True
+    return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In the session-owning process, before any xdist worker starts: check
+    the input, then create the cluster and install the addons with progress
+    on the terminal. Bad input or a failed set-up stops the run with one line
+    and leaves nothing behind. (Without this, e.g. when only a worker runs,
+    the fixtures do the same set-up behind the cluster lock.)"""
+    config = session.config
+    if is_worker(config):
+        return
+    config.stash[STARTED] = time.monotonic()
+    opts = options(config)
+    if not runs_suites(config) or config.option.collectonly:
+        return
+    try:  # preflight: nothing exists yet, so nothing to clean up on failure
+        if opts.existing_cluster:
+            assert opts.kubeconfig is not None
+            clusters.check_kubeconfig(opts.kubeconfig)
+        else:
+            clusters.check_docker()
+            clusters.find_kind(opts)
+    except clusters.ClusterError as exc:
+        raise UsageError(f"harness: {exc}") from None
+    shutil.rmtree(opts.report_dir / "evidence", ignore_errors=True)  # evidence belongs to one run
+    try:
+        cluster = clusters.acquire(opts, run_id(config))
+        ctx = Context(cluster=cluster, kube=Kube(cluster.kubeconfig, opts.timeouts), options=opts)
+        ensure_addons(ctx, BASE_ADDONS)
+        for name in opts.controllers:
+            try:
+                ensure_addons(ctx, [CONTROLLER_ADDONS[name].name])
+            except AddonUnavailable as exc:
+                clusters.log(f"controller {name}: {exc}")
+    except (*HARNESS_ERRORS, CheckFailed) as exc:
+        clusters.release(opts)
+        raise UsageError(f"harness: {one_line(exc)}") from None
+    except BaseException:
+        clusters.release(opts)
+        raise
+
+
+def pytest_configure_node(node: Any) -> None:  # xdist hook: share the run id
+    node.workerinput["harness_run_id"] = run_id(node.config)
+
+
+@pytest.hookimpl(trylast=True)  # after the report is written (harness.reporting)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if not is_worker(config) and runs_suites(config):
+        clusters.release(options(config))
