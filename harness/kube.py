@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import copy
 import string
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,28 @@ def gate_state(obj: dict[str, Any]) -> tuple[str, Any]:
             return state, detail
         out[name] = detail
     return "ready", out
+
+
+class RejectionWatch:
+    """Turns gate observations into "rejected for good": a final-looking
+    rejection counts once the same rejection has been seen for ``settle``
+    seconds in a row (a controller may write BackendNotFound before the
+    EndpointSlice of a new Service exists, then correct it)."""
+
+    def __init__(self, settle: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settle = settle
+        self.clock = clock
+        self.since: float | None = None
+        self.detail: Any = None
+
+    def final(self, state: str, detail: Any) -> bool:
+        if state != "rejected":
+            self.since, self.detail = None, None
+            return False
+        now = self.clock()
+        if self.since is None or detail != self.detail:
+            self.since, self.detail = now, detail
+        return now - self.since >= self.settle
 
 
 def _same_parent(seen: dict[str, Any], ref: dict[str, Any]) -> bool:
@@ -269,16 +292,18 @@ class Kube:
     ) -> Any:
         """Wait until a Gateway is Accepted and Programmed, or a route is
         Accepted with its refs resolved by every parent. A final rejection
-        (FINAL_REJECTIONS) fails at once with the conditions seen; the
-        conditions go to the namespace's status sink either way."""
+        (FINAL_REJECTIONS, unchanged for ``rejection_settle`` seconds) fails
+        at once with the conditions seen, instead of after ``object_ready``;
+        the conditions go to the namespace's status sink either way."""
         what = f"{kind} {namespace}/{name} accepted"
         seen: list[Any] = []
+        watch = RejectionWatch(self.timeouts.rejection_settle)
 
         def accepted() -> Any:
             obj = self.get(api_version, kind, name, namespace) or {}
             state, detail = gate_state(obj)
             seen.append(detail)
-            if state == "rejected":
+            if watch.final(state, detail):
                 raise Rejected(detail)
             assert state == "ready", detail
             return detail

@@ -64,6 +64,9 @@ class Timeouts:
     cluster_ready: float = 600.0
     #: the observation window of a negative claim (``never``): how long "still no address" must hold
     negative_observation: float = 15.0
+    #: how long a Gateway/route rejection must persist before its status gate fails on it (controllers
+    #: re-evaluate routes as Services and EndpointSlices appear, so a first BackendNotFound may pass)
+    rejection_settle: float = 10.0
 
     def scaled(self, multiplier: float) -> Timeouts:
         """The same config with every deadline multiplied (N and the poll interval unchanged)."""

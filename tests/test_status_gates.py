@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness.kube import gate_state
+from harness.kube import RejectionWatch, gate_state
 
 
 def cond(type_: str, status: str, reason: str, generation: int = 1, message: str = "") -> dict[str, Any]:
@@ -85,3 +85,19 @@ def test_pending_and_stale_conditions_are_waited_on():
     # a rejection of generation 1 says nothing about generation 2 (the fixed route)
     stale = parent(cond("Accepted", "False", "NoMatchingParent", generation=1))
     assert gate_state(route([stale], generation=2))[0] == "waiting"
+
+
+def test_a_rejection_counts_once_it_settles():
+    now = [0.0]
+    watch = RejectionWatch(10.0, clock=lambda: now[0])
+    backend_missing = "parent web/http: ResolvedRefs=False BackendNotFound: endpointslices not found"
+    assert not watch.final("rejected", backend_missing)
+    now[0] = 4.0
+    assert not watch.final("ready", {})  # the controller corrected itself: start over
+    now[0] = 5.0
+    assert not watch.final("rejected", backend_missing)
+    now[0] = 12.0
+    assert not watch.final("rejected", "parent web/http: Accepted=False NoMatchingParent")  # another rejection
+    now[0] = 22.0
+    assert watch.final("rejected", "parent web/http: Accepted=False NoMatchingParent")
+    assert not RejectionWatch(10.0).final("waiting", "no status yet")
