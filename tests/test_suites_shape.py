@@ -65,3 +65,15 @@ ing["metadata"]["name"] = "blog"
 """
     assert [v.split(":")[0] for v in violations(bad)] == ["line 2", "line 3", "line 4", "line 5", "line 6"]
     assert violations('docs = load_manifest("guide/tcp-app-service.yaml")\nrows = {"api": 1}\n') == []
+
+
+def test_every_manifest_a_suite_names_exists():
+    from harness.kube import MANIFESTS
+
+    named = set()
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.endswith(".yaml"):
+                named.add(node.value)
+    assert named, "no manifest named in suites/"
+    assert sorted(n for n in named if not (MANIFESTS / n).is_file()) == []
