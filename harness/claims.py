@@ -94,8 +94,9 @@ CLAIMS: tuple[Claim, ...] = (
         "ingress-rewrite-target",
         "ingress",
         "annotations: nginx.ingress.kubernetes.io/rewrite-target: /",
-        "With the guide's rewrite-target: / annotation, a request for /api/users still reaches api-svc; the report "
-        "records the path the backend actually receives.",
+        "With the guide's rewrite-target: / annotation (or the controller's own equivalent), a request for "
+        "/api/users still reaches api-svc; the report records the path the backend actually receives. On F5's "
+        "NGINX Ingress Controller the guide's YAML is also applied verbatim with only its class renamed.",
     ),
     Claim(
         "ingress-tls-termination",
@@ -109,7 +110,8 @@ CLAIMS: tuple[Claim, ...] = (
         "tls",
         "Termination at controller; SNI, cert mgmt.",
         "A second host with its own certificate on the same controller address is served its own certificate, "
-        "chosen by SNI; a name with no certificate gets the controller's own default certificate.",
+        "chosen by SNI; a name with no certificate gets the controller's own default certificate (F5's NGINX "
+        "Ingress Controller, which has none unless given one, refuses that handshake instead).",
     ),
     Claim(
         "ingress-consolidation",

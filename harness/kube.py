@@ -91,6 +91,16 @@ def rename_hosts(docs: list[dict[str, Any]], mapping: dict[str, str]) -> list[di
     return [walk(copy.deepcopy(d)) for d in docs]
 
 
+def with_ingress_class(docs: list[dict[str, Any]], ingress_class: str) -> list[dict[str, Any]]:
+    """Copies of ``docs`` whose Ingresses name ``ingress_class``: the guide's
+    YAML, unchanged but for its class, on a controller that serves another."""
+    out = [copy.deepcopy(d) for d in docs]
+    for d in out:
+        if d.get("kind") == "Ingress":
+            d.setdefault("spec", {})["ingressClassName"] = ingress_class
+    return out
+
+
 def unique_host(ns: str, host: str) -> str:
     """``host`` made unique to one test namespace, readable as the original:
     shop.example.com in namespace t-...-1a2b3 -> shop-1a2b3.example.com."""
@@ -365,6 +375,27 @@ class Kube:
                     out[f"{p.metadata.name}/{c.name}"] = f"<no logs: {exc.reason}>"
         return out
 
+    def exec_in_pods(self, namespace: str, label_selector: str, command: list[str], *, name: str,
+                     container: str | None = None) -> dict[str, str]:
+        """Output of ``command`` run in each matching pod (evidence only: a
+        controller's rendered configuration, say); errors become the text."""
+        from kubernetes.stream import stream
+
+        out: dict[str, str] = {}
+        try:
+            pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
+        except ApiException as exc:
+            return {name: f"<cannot list pods: {exc.reason}>"}
+        for p in pods:
+            try:
+                out[f"{p.metadata.name}/{name}"] = stream(
+                    self.core.connect_get_namespaced_pod_exec, p.metadata.name, namespace, command=command,
+                    container=container or p.spec.containers[0].name, stderr=True, stdin=False, stdout=True, tty=False,
+                    _preload_content=True)
+            except ApiException as exc:
+                out[f"{p.metadata.name}/{name}"] = f"<exec failed: {exc.reason}>"
+        return out
+
     def dump_namespace(self, namespace: str, dest: Path, extra_logs: dict[str, str] | None = None) -> Path:
         """Write what a person debugging a failure needs: events, every object
         of the usual kinds as YAML, pod logs, and given controller logs."""
@@ -400,4 +431,4 @@ def _api_reason(exc: ApiException) -> str:
     return f"HTTP {exc.status}: {msg}"
 
 
-__all__ = ["Kube", "ManifestError", "CheckFailed", "load_manifest", "parse_manifest", "rename_hosts", "unique_host", "describe"]
+__all__ = ["Kube", "ManifestError", "CheckFailed", "load_manifest", "parse_manifest", "rename_hosts", "unique_host", "with_ingress_class", "describe"]

@@ -32,7 +32,7 @@ import pytest
 from . import claims as catalog
 from . import cluster as clusters
 from . import report
-from .addons import CONTROLLER_ADDONS, BoundController, AddonUnavailable, Context, ensure_addons
+from .addons import CONTROLLER_ADDONS, BoundController, AddonUnavailable, Context, ensure_addons, subject_notices
 from .kube import Kube, ManifestError
 from .options import ROOT, UsageError, add_options, from_config
 from .probes import CheckFailed, ProbeError
@@ -360,7 +360,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run["node_image"] = state.get("node_image", "")
         if state.get("addons"):
             run["addons"] = {k: v for k, v in sorted(state["addons"].items())}
-    notes = {name: a.notice for name, a in CONTROLLER_ADDONS.items() if a.notice}
+    notes = subject_notices(opts)
     json_path, md_path = report.write_reports(opts.report_dir, run_id, controllers=list(opts.controllers),
                                               run=run, subject_notes=notes)
     config._harness_report = md_path  # type: ignore[attr-defined]

@@ -7,15 +7,18 @@ from dataclasses import dataclass
 import pytest
 
 from harness.backends import deploy_echo, tls_secret
-from harness.kube import load_manifest, rename_hosts, unique_host
+from harness.kube import load_manifest, rename_hosts, unique_host, with_ingress_class
 from harness.probes import http_get
 
-# The guide's YAML targets NGINX (and Traefik's NGINX-annotation provider
-# reads it unchanged); Traefik gets the same routing in its own idiom.
+# The guide's YAML targets ingress-nginx (and Traefik's NGINX-annotation
+# provider reads it unchanged); Traefik and F5's NGINX Ingress Controller get
+# the same routing in their own idiom.
+GUIDE_WEB_GATEWAY = "guide/web-gateway-ingress.yaml"
 WEB_GATEWAY = {
-    "nginx": "guide/web-gateway-ingress.yaml",
+    "nginx": GUIDE_WEB_GATEWAY,
+    "nginx-inc": "ingress/web-gateway-nginx-inc.yaml",
     "traefik": "ingress/web-gateway-traefik.yaml",
-    "traefik-nginx": "guide/web-gateway-ingress.yaml",
+    "traefik-nginx": GUIDE_WEB_GATEWAY,
 }
 
 
@@ -50,15 +53,22 @@ class WebGateway:
         return f"plain HTTP {path}: {r.status}" + (f" from {r.echo.get('pod')}" if r.echo else "")
 
 
-@pytest.fixture
-def web_gateway(controller, kube, ns, run_ca) -> WebGateway:
-    """api-svc and frontend-svc behind the guide's web-gateway Ingress (host
-    renamed for this test), with shop-tls from the run's CA."""
+def deploy_web_gateway(controller, kube, ns, run_ca, manifest: str, *, ingress_class: str | None = None) -> WebGateway:
+    """api-svc and frontend-svc behind ``manifest`` (host renamed for this
+    test, and its class when ``ingress_class`` is given), with shop-tls from
+    the run's CA."""
     host = unique_host(ns, "shop.example.com")
     backends = deploy_echo(kube, ns, "api-svc", "frontend-svc")
     tls_secret(kube, ns, "shop-tls", run_ca.issue_cert(host))
-    manifest = WEB_GATEWAY[controller.name]
     docs = rename_hosts(load_manifest(manifest, namespace=ns), {"shop.example.com": host})
+    if ingress_class:
+        docs = with_ingress_class(docs, ingress_class)
     kube.apply(docs, namespace=ns)
     return WebGateway(host=host, address=controller.address, backends=backends, manifest=manifest,
                       ca_pem=run_ca.cert_pem.bytes())
+
+
+@pytest.fixture
+def web_gateway(controller, kube, ns, run_ca) -> WebGateway:
+    """The guide's web-gateway in the controller's idiom (the guide's YAML itself on the NGINX-class ones)."""
+    return deploy_web_gateway(controller, kube, ns, run_ca, WEB_GATEWAY[controller.name])

@@ -11,7 +11,7 @@ import pytest
 
 from harness.backends import cert_sha256, deploy_echo, deploy_tls_app, secret_cert_sha256, tls_secret
 from harness.kube import load_manifest, rename_hosts, unique_host
-from harness.probes import consistently, http_get, presented_certificate
+from harness.probes import ProbeError, consistently, http_get, presented_certificate
 
 from .conftest import WEB_GATEWAY
 
@@ -77,16 +77,27 @@ def test_second_host_gets_its_own_certificate_on_the_same_address(web_gateway, c
                             what=f"{controller.name}: {host} gets its own certificate on {gw.address}", timeouts=timeouts)
         evidence.add(f"SNI {host}", t.evidence())
 
-    # and a name with no certificate gets neither: the controller's own default one
+    # and a name with no certificate gets neither: the controller's own
+    # default certificate, or (F5's controller with no default secret) no
+    # certificate at all, the handshake refused
     stranger = unique_host(ns, "stranger.example.com")
 
     def default_for_unknown_name():
-        cert = presented_certificate(gw.address, 443, stranger, timeout=timeouts.request)
+        try:
+            cert = presented_certificate(gw.address, 443, stranger, timeout=timeouts.request)
+        except ProbeError as exc:
+            assert controller.default_certificate_cn is None and exc.kind == "tls", (
+                f"SNI {stranger}: {exc}, wanted {controller.name}'s default certificate "
+                f"{controller.default_certificate_cn!r}")
+            return {"sni": stranger, "handshake": f"refused: {exc.detail}"}
         assert cert.common_name == controller.default_certificate_cn, (
-            f"SNI {stranger} was served {cert.subject}, not {controller.name}'s default certificate")
+            f"SNI {stranger} was served {cert.subject}, not "
+            + (f"{controller.name}'s default certificate" if controller.default_certificate_cn
+               else f"a refused handshake ({controller.name} has no default certificate)"))
         return {"sni": stranger, "subject": cert.subject}
 
-    _, t = consistently(default_for_unknown_name, what=f"{controller.name}: an unknown name gets the default certificate",
+    _, t = consistently(default_for_unknown_name, what=f"{controller.name}: an unknown name gets the default certificate"
+                        if controller.default_certificate_cn else f"{controller.name}: an unknown name is refused",
                         timeouts=timeouts)
     evidence.add(f"SNI {stranger} (no certificate)", t.evidence())
 
