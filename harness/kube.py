@@ -145,10 +145,12 @@ class Kube:
 
     # -- apply / delete ------------------------------------------------------
 
-    def apply(self, docs: Iterable[dict[str, Any]], namespace: str | None = None) -> list[dict[str, Any]]:
+    def apply(self, docs: Iterable[dict[str, Any]], namespace: str | None = None, *,
+              dry_run: bool = False) -> list[dict[str, Any]]:
         """Server-side apply each document in order (force conflicts: the
         harness owns what it applies). ``namespace`` fills in namespaced
-        objects that name none."""
+        objects that name none. ``dry_run`` sends each through admission
+        (webhooks included) without persisting it."""
         applied = []
         for doc in docs:
             body = copy.deepcopy(doc)
@@ -168,10 +170,10 @@ class Kube:
             try:
                 out = self.dyn.server_side_apply(
                     res, body=body, name=body["metadata"]["name"], namespace=ns,
-                    field_manager=FIELD_MANAGER, force_conflicts=True,
+                    field_manager=FIELD_MANAGER, force_conflicts=True, **({"dry_run": "All"} if dry_run else {}),
                 )
             except ApiException as exc:
-                raise ManifestError(f"cannot apply {describe(body)}: {_api_reason(exc)}") from None
+                raise ManifestError(f"cannot apply {describe(body)}: {api_reason(exc)}") from None
             applied.append(out.to_dict())
         return applied
 
@@ -420,7 +422,7 @@ class Kube:
         return dest
 
 
-def _api_reason(exc: ApiException) -> str:
+def api_reason(exc: ApiException) -> str:
     import json
 
     try:

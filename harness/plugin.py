@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from kubernetes.client.rest import ApiException
 
 from . import claims as catalog
 from . import cluster as clusters
 from . import report
 from .addons import CONTROLLER_ADDONS, BoundController, AddonUnavailable, Context, ensure_addons, subject_notices
-from .kube import Kube, ManifestError
+from .kube import Kube, ManifestError, api_reason
 from .options import ROOT, UsageError, add_options, from_config
 from .probes import CheckFailed, ProbeError
 from .upstream import UpstreamError
@@ -109,7 +110,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 ensure_addons(ctx, [CONTROLLER_ADDONS[name].name])
             except AddonUnavailable as exc:
                 clusters.log(f"controller {name}: {exc}")
-    except HARNESS_ERRORS + (CheckFailed,) as exc:
+    except HARNESS_ERRORS + (CheckFailed, ApiException) as exc:
         clusters.release(opts)
         raise UsageError(f"harness: {_one_line(exc)}") from None
     except BaseException:
@@ -261,6 +262,8 @@ def _subject(item: pytest.Item, claim: catalog.Claim) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ApiException):
+        return f"Kubernetes API {api_reason(exc)}"
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 

@@ -81,3 +81,39 @@ def test_make_images_rejects_an_unknown_step_in_one_line():
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2
     assert res.stderr.strip().splitlines()[-1].startswith("make images: unknown --only nosuchaddon; choose from")
+
+
+def _shared(archive: Archive) -> Archive:
+    if not archive.available():
+        pytest.skip("no shared sources next to this checkout")
+    return archive
+
+
+def test_ingress_nginx_template_gets_debians_dynamic_modules_once():
+    """The controller's own template, from the pinned archive, loads the six
+    modules Debian builds as dynamic ones right after its pid line, and is
+    otherwise unchanged."""
+    from harness.addons import ingress_nginx
+    from images.recipes.ingress_nginx import LOAD_MODULES, patched_template
+
+    original = _shared(ingress_nginx.SOURCE).read("rootfs/etc/nginx/template/nginx.tmpl")
+    patched = patched_template(original)
+    lines = patched.splitlines()
+    start = lines.index("pid {{ .PID }};") + 1
+    block = lines[start : start + 2 + len(LOAD_MODULES)]
+    assert block[2:] == LOAD_MODULES
+    assert lines[:start] + lines[start + len(block) :] == original.splitlines()  # nothing else changed
+    with pytest.raises(ValueError, match="no line 'pid"):
+        patched_template(original.replace("pid {{ .PID }};", "pid /run/nginx.pid;"))
+
+
+def test_nic_template_loads_the_stream_module_after_njs():
+    from harness.addons import nginx_inc
+    from images.recipes.nginx_inc import NJS_LINE, STREAM_LINE, patched_main_template
+
+    original = _shared(nginx_inc.SOURCE).read("internal/configs/version1/nginx.tmpl")
+    patched = patched_main_template(original).splitlines()
+    assert patched[patched.index(NJS_LINE) + 1] == STREAM_LINE
+    assert len(patched) == len(original.splitlines()) + 1
+    with pytest.raises(ValueError, match="0 lines"):
+        patched_main_template(original.replace(NJS_LINE, ""))

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 
-from ..kube import Kube, parse_manifest
+from ..kube import Kube, ManifestError, load_manifest, parse_manifest
+from ..probes import eventually
 from ..sources import Archive
 from ..upstream import url_text
 
@@ -71,11 +72,23 @@ class IngressNginx:
 
     def wait_ready(self, ctx) -> None:
         kube: Kube = ctx.kube
-        # the admission webhook (failurePolicy Fail) rejects every Ingress
-        # until these jobs have made and patched in its certificate
-        kube.wait_jobs(NAMESPACE, ["ingress-nginx-admission-create", "ingress-nginx-admission-patch"],
-                       deadline=kube.timeouts.addon_ready)
         kube.wait_deployments(NAMESPACE, [self.service], deadline=kube.timeouts.addon_ready)
+        # The admission webhook (failurePolicy Fail) rejects every Ingress of
+        # the cluster until its jobs (deleted once done: ttlSecondsAfterFinished
+        # 0) have made and patched in its certificate and the controller
+        # serves it. Ready means: it admits an Ingress (dry run, nothing kept).
+        probe = load_manifest("addons/ingress-nginx-webhook-probe.yaml", namespace=NAMESPACE)
+
+        def admitted() -> None:
+            try:
+                kube.apply(probe, dry_run=True)
+            except ManifestError as exc:
+                raise AssertionError(str(exc)) from None
+
+        eventually(admitted, what="the ingress-nginx admission webhook admits an Ingress", timeouts=kube.timeouts,
+                   deadline=kube.timeouts.addon_ready,
+                   hint=lambda: f"pods in {NAMESPACE}: {kube.pod_problems(NAMESPACE) or 'none unhealthy'}; "
+                                "ValidatingWebhookConfiguration ingress-nginx-admission (caBundle); controller logs")
         kube.wait_load_balancer(NAMESPACE, self.service)
 
     def rendered_config(self, ctx) -> dict[str, str]:

@@ -14,7 +14,7 @@ else of upstream's tree is changed.
 
 The image keeps upstream's layout: the controller, ``dbg`` and
 ``wait-shutdown`` at /, ``/etc/nginx`` from the tree's rootfs, nginx at
-/usr/bin/nginx, user www-data as uid 101 gid 82, ``dumb-init`` as entrypoint,
+/usr/bin/nginx (a link to Debian's /usr/sbin/nginx), user www-data as uid 101 gid 82, ``dumb-init`` as entrypoint,
 and ``/usr/local/lib/libmimalloc.so`` for the manifest's LD_PRELOAD.
 """
 
@@ -74,12 +74,13 @@ COMPILE = """\
 set -euo pipefail
 w=$(mktemp -d)
 cp -a /usr/share/nginx/src "$w/nginx"            # nginx-dev: trixie's configurable nginx tree
+cp -a /src/stream-lua "$w/stream-lua"             # its configure writes into its own tree
 cd "$w/nginx"
 # the installed nginx's own configure arguments (--with-compat, --with-stream=dynamic, same flags):
 # the module's signature and structure layout then match the nginx that loads it
 args=$(nginx -V 2>&1 | sed -n 's/^configure arguments: //p')
 export LUAJIT_INC=/usr/include/luajit-2.1 LUAJIT_LIB=/usr/lib/x86_64-linux-gnu
-eval ./configure $args --add-dynamic-module=/src/stream-lua > "$w/configure.log" 2>&1 \\
+eval ./configure $args --add-dynamic-module="$w/stream-lua" > "$w/configure.log" 2>&1 \\
   || { tail -n 30 "$w/configure.log"; exit 1; }
 make -j"$(nproc)" -f objs/Makefile objs/ngx_stream_lua_module.so > "$w/make.log" 2>&1 || { tail -n 30 "$w/make.log"; exit 1; }
 strip --strip-unneeded objs/ngx_stream_lua_module.so
@@ -151,6 +152,7 @@ RUN set -e; \\
     rm -rf /etc/nginx/sites-enabled /etc/nginx/sites-available /etc/nginx/modules-enabled \\
            /etc/nginx/modules-available /etc/nginx/conf.d /etc/nginx/snippets /etc/nginx/lua/test; \\
     ln -sfn {modules} /etc/nginx/modules; \\
+    ln -sf /usr/sbin/nginx /usr/bin/nginx; \\
     ln -sf /usr/lib/x86_64-linux-gnu/libmimalloc.so.3 /usr/local/lib/libmimalloc.so; \\
     for d in /etc/ingress-controller /etc/ingress-controller/ssl /etc/ingress-controller/auth \\
              /etc/ingress-controller/geoip /etc/ingress-controller/telemetry /var/log/nginx /tmp/nginx \\
