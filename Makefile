@@ -8,11 +8,16 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-CONTROLLERS ?= nginx,traefik,traefik-nginx
+CONTROLLERS ?= nginx,nginx-inc,traefik,traefik-nginx
 WORKERS ?= 2
 REPORT_DIR ?= reports
 # Offline: point at the archives `make images` writes; empty means pull from registries.
 IMAGES_DIR ?=
+# The pinned source archives no registry serves (default: ../shared/sources next to the checkout).
+SOURCES ?=
+ifneq ($(SOURCES),)
+export HARNESS_SOURCES := $(abspath $(SOURCES))
+endif
 PYTEST_ARGS ?=
 
 .PHONY: venv lint test e2e images bench bench-latency clean clean-images

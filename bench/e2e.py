@@ -72,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print("== warm make e2e (images built, no cluster yet)")
     started = time.monotonic()
-    rc = subprocess.run(["make", "-s", "e2e", f"IMAGES_DIR={args.images_dir}", f"CONTROLLERS={args.controllers}"],
-                        cwd=ROOT).returncode
+    rc = subprocess.run(
+        ["make", "-s", "e2e", f"IMAGES_DIR={args.images_dir}", f"CONTROLLERS={args.controllers}"], cwd=ROOT
+    ).returncode
     wall = time.monotonic() - started
     print(f"  {wall:8.1f}  s  make e2e wall time, from nothing to the report (exit {rc})")
     try:

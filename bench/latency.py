@@ -56,10 +56,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images-dir", type=Path, default=None)
     ap.add_argument("-n", type=int, default=300, help="requests per path (default 300)")
     args = ap.parse_args(argv)
-    opts = Options(controllers=("traefik",), cluster_name="exposure-harness-bench", kubeconfig=None,
-                   keep_cluster=False, kind_bin=None, node_image=None,
-                   images_dir=args.images_dir or (CACHE / "images" if (CACHE / "images" / "index.json").exists() else None),
-                   report_dir=ROOT / "reports", state_dir=ROOT / ".harness", timeouts=Timeouts())
+    opts = Options(
+        controllers=("traefik",),
+        cluster_name="exposure-harness-bench",
+        kubeconfig=None,
+        keep_cluster=False,
+        kind_bin=None,
+        node_image=None,
+        images_dir=args.images_dir or (CACHE / "images" if (CACHE / "images" / "index.json").exists() else None),
+        report_dir=ROOT / "reports",
+        state_dir=ROOT / ".harness",
+        timeouts=Timeouts(),
+    )
     try:
         clusters.check_docker()
         cluster = clusters.acquire(opts, uuid.uuid4().hex[:6])
@@ -75,12 +83,34 @@ def main(argv: list[str] | None = None) -> int:
         kube.create_namespace(NAMESPACE, labels={"exposure-harness/test": "true"})
         deploy_echo(kube, NAMESPACE, "echo", service_type="LoadBalancer")
         tls_secret(kube, NAMESPACE, "bench-tls", ca.issue_cert(HOST))
-        kube.apply([{
-            "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "bench"},
-            "spec": {"ingressClassName": "traefik", "tls": [{"hosts": [HOST], "secretName": "bench-tls"}],
-                     "rules": [{"host": HOST, "http": {"paths": [{"path": "/", "pathType": "Prefix",
-                                "backend": {"service": {"name": "echo", "port": {"number": 80}}}}]}}]},
-        }], namespace=NAMESPACE)
+        kube.apply(
+            [
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "Ingress",
+                    "metadata": {"name": "bench"},
+                    "spec": {
+                        "ingressClassName": "traefik",
+                        "tls": [{"hosts": [HOST], "secretName": "bench-tls"}],
+                        "rules": [
+                            {
+                                "host": HOST,
+                                "http": {
+                                    "paths": [
+                                        {
+                                            "path": "/",
+                                            "pathType": "Prefix",
+                                            "backend": {"service": {"name": "echo", "port": {"number": 80}}},
+                                        }
+                                    ]
+                                },
+                            }
+                        ],
+                    },
+                }
+            ],
+            namespace=NAMESPACE,
+        )
         l4 = kube.wait_load_balancer(NAMESPACE, "echo")
         paths = [
             ("L4  LoadBalancer Service (MetalLB), HTTP", l4, 80, False),
@@ -89,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         ca_pem = ca.cert_pem.bytes()
         for _, address, port, https in paths:
+
             def ready(address=address, port=port, https=https) -> None:
                 r = http_get(address, port, "/", host=HOST, https=https, ca_pem=ca_pem)
                 assert r.status == 200, f"status {r.status}"

@@ -46,7 +46,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         "lb-external-address",
         "loadbalancer",
-        "A Service Type LoadBalancer asks your cloud to provision an external L4 load balancer for one Service endpoint.",
+        "A Service Type LoadBalancer asks your cloud to provision an external L4 load balancer for one Service "
+        "endpoint.",
         "The guide's tcp-app Service (type LoadBalancer, port 1883) gets an external address from the cluster's "
         "load-balancer implementation (MetalLB here).",
         per_controller=False,
@@ -55,7 +56,8 @@ CLAIMS: tuple[Claim, ...] = (
         "lb-l4-reach",
         "loadbalancer",
         "What you'll see: a cloud L4 LB with a public address that forwards to tcp-app pods.",
-        "A TCP connection to the external address on port 1883 reaches a tcp-app pod (the pod names itself in the reply).",
+        "A TCP connection to the external address on port 1883 reaches a tcp-app pod (the pod names itself in the "
+        "reply).",
         per_controller=False,
     ),
     Claim(
@@ -94,8 +96,9 @@ CLAIMS: tuple[Claim, ...] = (
         "ingress-rewrite-target",
         "ingress",
         "annotations: nginx.ingress.kubernetes.io/rewrite-target: /",
-        "With the guide's rewrite-target: / annotation, a request for /api/users still reaches api-svc; the report "
-        "records the path the backend actually receives.",
+        "With the guide's rewrite-target: / annotation (or the controller's own equivalent), a request for "
+        "/api/users still reaches api-svc; the report records the path the backend actually receives. On F5's "
+        "NGINX Ingress Controller the guide's YAML is also applied verbatim with only its class renamed.",
     ),
     Claim(
         "ingress-tls-termination",
@@ -109,7 +112,8 @@ CLAIMS: tuple[Claim, ...] = (
         "tls",
         "Termination at controller; SNI, cert mgmt.",
         "A second host with its own certificate on the same controller address is served its own certificate, "
-        "chosen by SNI; a name with no certificate gets the controller's own default certificate.",
+        "chosen by SNI; a name with no certificate gets the controller's own default certificate (F5's NGINX "
+        "Ingress Controller, which has none unless given one, refuses that handshake instead).",
     ),
     Claim(
         "ingress-consolidation",
@@ -192,8 +196,8 @@ CLAIMS: tuple[Claim, ...] = (
         "The price of load balancers.",
         per_controller=False,
         not_checkable="prices come from providers' price lists, not from a cluster; the structure behind the claim "
-                      "(one address per LoadBalancer Service, many routes per Ingress address) is checked by "
-                      "lb-one-per-service and ingress-consolidation",
+        "(one address per LoadBalancer Service, many routes per Ingress address) is checked by "
+        "lb-one-per-service and ingress-consolidation",
     ),
     Claim(
         "performance-l4-vs-l7",
@@ -203,7 +207,7 @@ CLAIMS: tuple[Claim, ...] = (
         "Latency and throughput of cloud L4 and L7 load balancers.",
         per_controller=False,
         not_checkable="about cloud load balancers' latency; timings on one shared CI machine through MetalLB's L2 "
-                      "mode say nothing about them (`make bench-latency` prints this machine's L4 vs L7 numbers)",
+        "mode say nothing about them (`make bench-latency` prints this machine's L4 vs L7 numbers)",
     ),
 )
 

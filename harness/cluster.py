@@ -23,9 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 from filelock import FileLock
@@ -70,7 +70,9 @@ def _run(cmd: list[str], *, timeout: float | None = None, check: bool = True) ->
         raise ClusterError(f"`{' '.join(cmd)}` did not finish within {timeout:.0f}s") from None
     except subprocess.CalledProcessError as exc:
         last = (exc.stderr or exc.stdout or "").strip().splitlines()
-        raise ClusterError(f"`{' '.join(cmd[:3])}` failed (exit {exc.returncode}): {last[-1] if last else 'no output'}") from None
+        raise ClusterError(
+            f"`{' '.join(cmd[:3])}` failed (exit {exc.returncode}): {last[-1] if last else 'no output'}"
+        ) from None
 
 
 def check_docker() -> str:
@@ -78,7 +80,9 @@ def check_docker() -> str:
     if not shutil.which("docker"):
         raise ClusterError("Docker is not installed: the `docker` command is not on PATH")
     try:
-        out = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=30
+        )
     except subprocess.TimeoutExpired:
         raise ClusterError("Docker is not answering: `docker info` hung for 30s") from None
     if out.returncode != 0 or not out.stdout.strip():
@@ -111,8 +115,12 @@ def find_kind(options: Options) -> Path:
         log(f"building kind {KIND_VERSION} from the Go module proxy (one time, about a minute)")
         gobin = Path(tempfile.mkdtemp(prefix="kind-build.", dir=cached.parent))
         try:
-            res = subprocess.run(["go", "install", f"sigs.k8s.io/kind@{KIND_VERSION}"], capture_output=True, text=True,
-                                 env={**os.environ, "GOBIN": str(gobin), "CGO_ENABLED": "0"})
+            res = subprocess.run(
+                ["go", "install", f"sigs.k8s.io/kind@{KIND_VERSION}"],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "GOBIN": str(gobin), "CGO_ENABLED": "0"},
+            )
             if res.returncode == 0:
                 (gobin / "kind").replace(cached)
                 return cached
@@ -209,8 +217,11 @@ def _kind_clusters(kind: Path) -> list[str]:
 
 
 def _network_of(container: str) -> str | None:
-    out = subprocess.run(["docker", "inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", container],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["docker", "inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", container],
+        capture_output=True,
+        text=True,
+    )
     nets = out.stdout.split()
     return nets[0] if nets else None
 
@@ -230,7 +241,9 @@ def check_kubeconfig(path: Path, timeout: float = 15.0) -> str:
     except Exception as exc:
         host = api.configuration.host
         reason = getattr(exc, "reason", None) or type(exc).__name__
-        raise ClusterError(f"cluster in kubeconfig {path} is unreachable at {host}: {str(reason).splitlines()[0]}") from None
+        raise ClusterError(
+            f"cluster in kubeconfig {path} is unreachable at {host}: {str(reason).splitlines()[0]}"
+        ) from None
 
 
 def acquire(options: Options, run_id: str) -> Cluster:
@@ -240,13 +253,25 @@ def acquire(options: Options, run_id: str) -> Cluster:
     earlier run's leftovers: addons recorded by another run are re-installed
     (idempotently) and re-checked rather than trusted."""
     if options.existing_cluster:
+        assert options.kubeconfig is not None
         with _lock(options):
             state = _read_state(options)
             if state.get("run") != run_id:
                 version = check_kubeconfig(options.kubeconfig)
-                log(f"using the existing cluster in {options.kubeconfig} ({version}); the harness will not create or delete it")
-                _write_state(options, {"name": options.cluster_name, "existing": True, "run": run_id,
-                                       "kubernetes": version, "addons": {}})
+                log(
+                    f"using the existing cluster in {options.kubeconfig} ({version}); "
+                    "the harness will not create or delete it"
+                )
+                _write_state(
+                    options,
+                    {
+                        "name": options.cluster_name,
+                        "existing": True,
+                        "run": run_id,
+                        "kubernetes": version,
+                        "addons": {},
+                    },
+                )
         return Cluster(options.cluster_name, options.kubeconfig, False, None, None, None)
 
     check_docker()
@@ -261,7 +286,8 @@ def acquire(options: Options, run_id: str) -> Cluster:
         if exists and not ours:
             raise ClusterError(
                 f"a kind cluster named {options.cluster_name!r} already exists and was not created by the harness; "
-                f"pass --cluster-name with another name (or delete it yourself: kind delete cluster --name {options.cluster_name})"
+                "pass --cluster-name with another name "
+                f"(or delete it yourself: kind delete cluster --name {options.cluster_name})"
             )
         kubeconfig = options.state_dir / "clusters" / f"{options.cluster_name}.kubeconfig"
         image = options.node_image or NODE_IMAGE
@@ -272,17 +298,28 @@ def acquire(options: Options, run_id: str) -> Cluster:
             except ClusterError as exc:
                 _write_state(options, {"name": options.cluster_name, "run": run_id, "failed": str(exc)})
                 raise
-            state = {"name": options.cluster_name, "container_id": _container_id(control_plane), "run": run_id,
-                     "kubeconfig": str(kubeconfig), "node_image": image, "addons": {},
-                     "create_seconds": round(time.monotonic() - started, 1),
-                     "kubernetes": check_kubeconfig(kubeconfig)}
+            state = {
+                "name": options.cluster_name,
+                "container_id": _container_id(control_plane),
+                "run": run_id,
+                "kubeconfig": str(kubeconfig),
+                "node_image": image,
+                "addons": {},
+                "create_seconds": round(time.monotonic() - started, 1),
+                "kubernetes": check_kubeconfig(kubeconfig),
+            }
             _write_state(options, state)
         elif state.get("run") != run_id:
             log(f"reusing cluster {options.cluster_name} kept by an earlier run of the harness")
-            _run([str(kind), "export", "kubeconfig", "--name", options.cluster_name, "--kubeconfig", str(kubeconfig)], timeout=60)
+            _run(
+                [str(kind), "export", "kubeconfig", "--name", options.cluster_name, "--kubeconfig", str(kubeconfig)],
+                timeout=60,
+            )
             state = {**state, "run": run_id, "addons": {}, "addon_failures": {}}
             _write_state(options, state)
-        return Cluster(options.cluster_name, kubeconfig, True, _network_of(control_plane), state.get("node_image", image), kind)
+        return Cluster(
+            options.cluster_name, kubeconfig, True, _network_of(control_plane), state.get("node_image", image), kind
+        )
 
 
 def _create(options: Options, kind: Path, image: str, kubeconfig: Path) -> None:
@@ -295,8 +332,10 @@ def _create(options: Options, kind: Path, image: str, kubeconfig: Path) -> None:
         kc.create(config_file=config_file)
     except subprocess.CalledProcessError as exc:
         _delete(kind, options.cluster_name, kubeconfig)
-        raise ClusterError(f"kind could not create cluster {options.cluster_name} from {image} (exit {exc.returncode}); "
-                           f"see kind's output above") from None
+        raise ClusterError(
+            f"kind could not create cluster {options.cluster_name} from {image} (exit {exc.returncode}); "
+            f"see kind's output above"
+        ) from None
     except BaseException:
         _delete(kind, options.cluster_name, kubeconfig)
         raise
@@ -312,8 +351,11 @@ def _create(options: Options, kind: Path, image: str, kubeconfig: Path) -> None:
 
 
 def _delete(kind: Path, name: str, kubeconfig: Path) -> None:
-    subprocess.run([str(kind), "delete", "cluster", "--name", name, "--kubeconfig", str(kubeconfig)],
-                   capture_output=True, text=True)
+    subprocess.run(
+        [str(kind), "delete", "cluster", "--name", name, "--kubeconfig", str(kubeconfig)],
+        capture_output=True,
+        text=True,
+    )
 
 
 def release(options: Options) -> None:

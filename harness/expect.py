@@ -229,7 +229,11 @@ def describe(exp: Expectation, scene: Scene) -> str:
             req += f" SNI={scene.host(rq.sni)}"
     wants = []
     if rs.certificate == DEFAULT_CERTIFICATE:
-        wants.append(f"the default certificate ({scene.default_certificate_cn})")
+        wants.append(
+            f"the default certificate ({scene.default_certificate_cn})"
+            if scene.default_certificate_cn
+            else "a refused handshake (no default certificate)"
+        )
     elif rs.certificate:
         wants.append(f"certificate {rs.certificate}")
     if rs.redirect:
@@ -273,8 +277,15 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
         if rq.protocol == "udp":
             return udp_exchange(address, port, rq.payload, timeout=timeout)
         if rs.certificate == DEFAULT_CERTIFICATE:
-            cert = presented_certificate(address, port, scene.host(rq.sni or rq.host), timeout=timeout)
-            return {"sni": scene.host(rq.sni or rq.host), "subject": cert.subject, "common_name": cert.common_name}
+            sni = scene.host(rq.sni or rq.host)
+            try:
+                cert = presented_certificate(address, port, sni, timeout=timeout)
+            except ProbeError as exc:
+                if exc.kind != "tls":
+                    raise
+                # a controller with no default certificate refuses the handshake (F5's NIC)
+                return {"sni": sni, "handshake": f"refused: {exc.detail}"}
+            return {"sni": sni, "subject": cert.subject, "common_name": cert.common_name}
         return http_get(
             address,
             port,
@@ -312,7 +323,13 @@ def compare(exp: Expectation, scene: Scene, seen: Any) -> None:
         _compare_stream(exp, scene, seen)
     else:
         want = scene.default_certificate_cn
-        assert want, "the scene names no default certificate for this controller"
+        if want is None:  # the controller has no default certificate: the handshake must be refused
+            assert "handshake" in seen, (
+                f"SNI {seen['sni']} was served {seen['subject']}; {scene.subject or 'the controller'} has no default "
+                "certificate and should refuse the handshake"
+            )
+            return
+        assert "handshake" not in seen, f"SNI {seen['sni']}: handshake {seen['handshake']}, not the default ({want})"
         assert seen["common_name"] == want, f"SNI {seen['sni']} was served {seen['subject']}, not the default ({want})"
 
 

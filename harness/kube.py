@@ -12,7 +12,7 @@ import builtins
 import copy
 import string
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,6 +198,16 @@ def rename_hosts(docs: list[dict[str, Any]], mapping: dict[str, str]) -> list[di
     return [walk(copy.deepcopy(d)) for d in docs]
 
 
+def with_ingress_class(docs: list[dict[str, Any]], ingress_class: str) -> list[dict[str, Any]]:
+    """Copies of ``docs`` whose Ingresses name ``ingress_class``: the guide's
+    YAML, unchanged but for its class, on a controller that serves another."""
+    out = [copy.deepcopy(d) for d in docs]
+    for d in out:
+        if d.get("kind") == "Ingress":
+            d.setdefault("spec", {})["ingressClassName"] = ingress_class
+    return out
+
+
 def unique_host(ns: str, host: str) -> str:
     """``host`` made unique to one test namespace, readable as the original:
     shop.example.com in namespace t-...-1a2b3 -> shop-1a2b3.example.com."""
@@ -245,13 +255,19 @@ class Kube:
     # -- apply / delete ------------------------------------------------------
 
     def apply(
-        self, docs: Iterable[dict[str, Any]], namespace: str | None = None, *, gate: bool = True
+        self,
+        docs: Iterable[dict[str, Any]],
+        namespace: str | None = None,
+        *,
+        gate: bool = True,
+        dry_run: bool = False,
     ) -> list[dict[str, Any]]:
         """Server-side apply each document in order (force conflicts: the
         harness owns what it applies). ``namespace`` fills in namespaced
         objects that name none. With ``gate`` (the default), every Gateway
         and route applied is then waited on through its status
-        (:meth:`wait_accepted`)."""
+        (:meth:`wait_accepted`). ``dry_run`` sends each through admission
+        (webhooks included) without persisting it, and gates nothing."""
         applied = []
         for doc in docs:
             body = copy.deepcopy(doc)
@@ -276,11 +292,12 @@ class Kube:
                     namespace=ns,
                     field_manager=FIELD_MANAGER,
                     force_conflicts=True,
+                    **({"dry_run": "All"} if dry_run else {}),
                 )
             except ApiException as exc:
-                raise ManifestError(f"cannot apply {describe(body)}: {_api_reason(exc)}") from None
+                raise ManifestError(f"cannot apply {describe(body)}: {api_reason(exc)}") from None
             applied.append(out.to_dict())
-        if gate:
+        if gate and not dry_run:
             for obj in applied:
                 if obj.get("apiVersion", "").startswith(GATEWAY_GROUP + "/") and obj.get("kind") in GATED_KINDS:
                     md = obj["metadata"]
@@ -596,6 +613,36 @@ class Kube:
                     out[f"{p.metadata.name}/{c.name}"] = f"<no logs: {exc.reason}>"
         return out
 
+    def exec_in_pods(
+        self, namespace: str, label_selector: str, command: Sequence[str], *, name: str, container: str | None = None
+    ) -> dict[str, str]:
+        """Output of ``command`` run in each matching pod (evidence only: a
+        controller's rendered configuration, say); errors become the text."""
+        from kubernetes.stream import stream
+
+        out: dict[str, str] = {}
+        try:
+            pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
+        except ApiException as exc:
+            return {name: f"<cannot list pods: {exc.reason}>"}
+        for p in pods:
+            try:
+                out[f"{p.metadata.name}/{name}"] = stream(
+                    self.core.connect_get_namespaced_pod_exec,
+                    p.metadata.name,
+                    namespace,
+                    command=command,
+                    container=container or p.spec.containers[0].name,
+                    stderr=True,
+                    stdin=False,
+                    stdout=True,
+                    tty=False,
+                    _preload_content=True,
+                )
+            except ApiException as exc:
+                out[f"{p.metadata.name}/{name}"] = f"<exec failed: {exc.reason}>"
+        return out
+
     def dump_namespace(
         self,
         namespace: str,
@@ -639,7 +686,7 @@ class Kube:
         return dest
 
 
-def _api_reason(exc: ApiException) -> str:
+def api_reason(exc: ApiException) -> str:
     import json
 
     try:
@@ -658,5 +705,7 @@ __all__ = [
     "parse_manifest",
     "rename_hosts",
     "unique_host",
+    "with_ingress_class",
     "describe",
+    "api_reason",
 ]

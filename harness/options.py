@@ -15,7 +15,7 @@ import pytest
 from .claims import load_known_refutations
 from .probes import Timeouts, parse_timeouts
 
-CONTROLLERS = ("nginx", "traefik", "traefik-nginx")  # the matrix, in report order
+CONTROLLERS = ("nginx", "nginx-inc", "traefik", "traefik-nginx")  # the matrix, in report order
 DEFAULT_CLUSTER_NAME = "exposure-harness"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,25 +45,54 @@ class Options:
 
 def add_options(parser: pytest.Parser) -> None:
     g = parser.getgroup("exposure-harness")
-    g.addoption("--controllers", default=os.environ.get("CONTROLLERS", ",".join(CONTROLLERS)),
-                help=f"comma-separated Ingress controllers to check (default: all of {', '.join(CONTROLLERS)}; env CONTROLLERS)")
-    g.addoption("--node-image", default=os.environ.get("NODE_IMAGE") or None,
-                help="kind node image (default: the pinned one, see harness/cluster.py)")
-    g.addoption("--images-dir", default=os.environ.get("HARNESS_IMAGES_DIR") or None,
-                help="directory of locally built image archives (make images); they are loaded into the "
-                     "cluster instead of pulling from registries")
-    g.addoption("--report-dir", default=os.environ.get("REPORT_DIR", "reports"),
-                help="where the claims report and failure evidence go (default: reports)")
-    g.addoption("--timeout-multiplier", type=float, default=float(os.environ.get("TIMEOUT_MULTIPLIER", "1")),
-                help="scale every deadline (slow CI machines)")
-    g.addoption("--known-refutations", default=str(ROOT / "suites" / "known-refutations.yaml"),
-                help="YAML list of refutations the run expects (default: suites/known-refutations.yaml)")
-    g.addoption("--consistent-successes", type=int, default=3,
-                help="consecutive successes a probe needs before a check passes (default 3)")
-    g.addoption("--timeouts", action="append", default=[], metavar="NAME=SECONDS[,NAME=SECONDS]",
-                help="set single deadlines (after --timeout-multiplier), e.g. "
-                     "--timeouts object_ready=300,consistency=90; repeatable; what each field bounds: "
-                     "harness/probes.py Timeouts")
+    g.addoption(
+        "--controllers",
+        default=os.environ.get("CONTROLLERS", ",".join(CONTROLLERS)),
+        help=f"comma-separated Ingress controllers to check (default: all of {', '.join(CONTROLLERS)}; "
+        "env CONTROLLERS)",
+    )
+    g.addoption(
+        "--node-image",
+        default=os.environ.get("NODE_IMAGE") or None,
+        help="kind node image (default: the pinned one, see harness/cluster.py)",
+    )
+    g.addoption(
+        "--images-dir",
+        default=os.environ.get("HARNESS_IMAGES_DIR") or None,
+        help="directory of locally built image archives (make images); they are loaded into the "
+        "cluster instead of pulling from registries",
+    )
+    g.addoption(
+        "--report-dir",
+        default=os.environ.get("REPORT_DIR", "reports"),
+        help="where the claims report and failure evidence go (default: reports)",
+    )
+    g.addoption(
+        "--timeout-multiplier",
+        type=float,
+        default=float(os.environ.get("TIMEOUT_MULTIPLIER", "1")),
+        help="scale every deadline (slow CI machines)",
+    )
+    g.addoption(
+        "--known-refutations",
+        default=str(ROOT / "suites" / "known-refutations.yaml"),
+        help="YAML list of refutations the run expects (default: suites/known-refutations.yaml)",
+    )
+    g.addoption(
+        "--consistent-successes",
+        type=int,
+        default=3,
+        help="consecutive successes a probe needs before a check passes (default 3)",
+    )
+    g.addoption(
+        "--timeouts",
+        action="append",
+        default=[],
+        metavar="NAME=SECONDS[,NAME=SECONDS]",
+        help="set single deadlines (after --timeout-multiplier), e.g. "
+        "--timeouts object_ready=300,consistency=90; repeatable; what each field bounds: "
+        "harness/probes.py Timeouts",
+    )
 
 
 def from_config(config: pytest.Config) -> Options:

@@ -99,6 +99,12 @@ def elapsed(config: pytest.Config) -> float:
 
 
 def one_line(exc: BaseException) -> str:
+    from kubernetes.client.rest import ApiException
+
+    from .kube import api_reason
+
+    if isinstance(exc, ApiException):
+        return f"Kubernetes API {api_reason(exc)}"
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 

@@ -13,9 +13,10 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import claims as catalog
 from .claims import Verdict
@@ -90,20 +91,33 @@ def _merge(results: Iterable[Result]) -> dict[tuple[str, str], Result]:
     return merged
 
 
-def build(results: Iterable[Result], *, controllers: list[str], run: dict[str, Any],
-          subject_notes: dict[str, str] | None = None) -> dict[str, Any]:
+def build(
+    results: Iterable[Result],
+    *,
+    controllers: list[str],
+    run: dict[str, Any],
+    subject_notes: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """The report document. ``controllers`` is the matrix in display order;
     ``subject_notes`` are printed beside every result of that subject (e.g. the
     retirement notice of ingress-nginx)."""
     merged = _merge(results)
     subject_notes = subject_notes or {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for claim in catalog.CLAIMS:
         wanted = controllers if claim.per_controller else [L4_SUBJECT]
-        cells = []
+        cells: list[dict[str, Any]] = []
         if claim.not_checkable:
-            cells.append({"subject": ANY_SUBJECT, "verdict": Verdict.NOT_CHECKABLE.value, "reason": claim.not_checkable,
-                          "tests": "", "notes": [], "evidence": []})
+            cells.append(
+                {
+                    "subject": ANY_SUBJECT,
+                    "verdict": Verdict.NOT_CHECKABLE.value,
+                    "reason": claim.not_checkable,
+                    "tests": "",
+                    "notes": [],
+                    "evidence": [],
+                }
+            )
             wanted = []
         for subject in wanted:
             r = merged.get((claim.id, subject))
@@ -112,21 +126,25 @@ def build(results: Iterable[Result], *, controllers: list[str], run: dict[str, A
             notes = list(r.notes)
             if subject in subject_notes and subject_notes[subject] not in notes:
                 notes.append(subject_notes[subject])
-            cells.append({
-                "subject": subject,
-                "verdict": r.verdict,
-                "reason": r.reason,
-                "tests": r.test,
-                "notes": notes,
-                "evidence": r.evidence,
-            })
-        rows.append({
-            "id": claim.id,
-            "area": claim.area,
-            "quote": claim.quote,
-            "checks": claim.checks,
-            "results": cells,
-        })
+            cells.append(
+                {
+                    "subject": subject,
+                    "verdict": r.verdict,
+                    "reason": r.reason,
+                    "tests": r.test,
+                    "notes": notes,
+                    "evidence": r.evidence,
+                }
+            )
+        rows.append(
+            {
+                "id": claim.id,
+                "area": claim.area,
+                "quote": claim.quote,
+                "checks": claim.checks,
+                "results": cells,
+            }
+        )
     counts = {v.value: 0 for v in Verdict}
     for row in rows:
         for cell in row["results"]:
@@ -142,8 +160,11 @@ def build(results: Iterable[Result], *, controllers: list[str], run: dict[str, A
     }
 
 
-_MARK = {Verdict.HOLDS.value: "holds", Verdict.DOES_NOT_HOLD.value: "DOES NOT HOLD",
-         Verdict.NOT_CHECKABLE.value: "not checkable here"}
+_MARK = {
+    Verdict.HOLDS.value: "holds",
+    Verdict.DOES_NOT_HOLD.value: "DOES NOT HOLD",
+    Verdict.NOT_CHECKABLE.value: "not checkable here",
+}
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -163,9 +184,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
         by = {c["subject"]: c for c in row["results"]}
         cells = [(_MARK[by[x]["verdict"]] if x in by else "") for x in subjects]
         lines.append(f"| {row['id']} | " + " | ".join(cells) + " |")
-    lines += ["", f"Columns: the Ingress controllers checked; {L4_SUBJECT} for claims about Services of type "
-              f"LoadBalancer (MetalLB is this cluster's load balancer); {ANY_SUBJECT} for claims no local cluster can "
-              "check. A blank cell: the claim is not about that column.", ""]
+    lines += [
+        "",
+        f"Columns: the Ingress controllers checked; {L4_SUBJECT} for claims about Services of type "
+        f"LoadBalancer (MetalLB is this cluster's load balancer); {ANY_SUBJECT} for claims no local cluster can "
+        "check. A blank cell: the claim is not about that column.",
+        "",
+    ]
     for row in doc["claims"]:
         lines += [f"## {row['id']} ({row['area']})", "", f"> {row['quote']}", "", f"Checked: {row['checks']}", ""]
         if not row["results"]:
@@ -210,13 +235,21 @@ def _compact(data: Any) -> str:
             return _stable(f"{data['check']}: never held in {data['attempts']} attempts; last seen: {seen}")
         last = json.dumps(oks[-1]["detail"], sort_keys=True)
         if "window_seconds" in data:
-            return _stable(f"{data['check']}: held throughout a {data['window_seconds']:.0f}s observation; last: {last}")
+            return _stable(
+                f"{data['check']}: held throughout a {data['window_seconds']:.0f}s observation; last: {last}"
+            )
         return _stable(f"{data['check']}: held {streak} consecutive observation(s); last: {last}")
     return _stable(json.dumps(data, sort_keys=True))
 
 
-def write_reports(report_dir: Path, run_id: str, *, controllers: list[str], run: dict[str, Any],
-                  subject_notes: dict[str, str] | None = None) -> tuple[Path, Path]:
+def write_reports(
+    report_dir: Path,
+    run_id: str,
+    *,
+    controllers: list[str],
+    run: dict[str, Any],
+    subject_notes: dict[str, str] | None = None,
+) -> tuple[Path, Path]:
     """Merge run ``run_id``'s results into the two reports; the raw results of
     earlier runs are removed."""
     doc = build(load_results(report_dir, run_id), controllers=controllers, run=run, subject_notes=subject_notes)

@@ -11,7 +11,7 @@ import pytest
 
 from . import cluster as clusters
 from . import report
-from .addons import CONTROLLER_ADDONS
+from .addons import subject_notices
 from .plugin import REPORT, elapsed, is_worker, options, run_id
 
 
@@ -31,7 +31,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run["node_image"] = state.get("node_image", "")
         if state.get("addons"):
             run["addons"] = dict(sorted(state["addons"].items()))
-    notes = {name: a.notice for name, a in CONTROLLER_ADDONS.items() if a.notice}
+    notes = subject_notices(opts)
     _, md_path = report.write_reports(
         opts.report_dir, rid, controllers=list(opts.controllers), run=run, subject_notes=notes
     )

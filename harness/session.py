@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes.client.rest import ApiException
 
 from . import cluster as clusters
 from .addons import CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
@@ -74,7 +75,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 ensure_addons(ctx, [CONTROLLER_ADDONS[name].name])
             except AddonUnavailable as exc:
                 clusters.log(f"controller {name}: {exc}")
-    except (*HARNESS_ERRORS, CheckFailed) as exc:
+    except (*HARNESS_ERRORS, CheckFailed, ApiException) as exc:
         clusters.release(opts)
         raise UsageError(f"harness: {one_line(exc)}") from None
     except BaseException:

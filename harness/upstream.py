@@ -91,7 +91,7 @@ def module_files(module: str, version: str, directory: str, suffix: str = ".yaml
     with zipfile.ZipFile(module_zip(module, version)) as zf:
         for name in sorted(zf.namelist()):
             if name.startswith(prefix) and name.endswith(suffix):
-                out[name[len(prefix):]] = zf.read(name).decode("utf-8")
+                out[name[len(prefix) :]] = zf.read(name).decode("utf-8")
     if not out:
         raise UpstreamError(f"no {suffix} files under {directory} in {module}@{version}")
     return out

@@ -9,16 +9,18 @@ import pytest
 
 from harness.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
 from harness.expect import Scene, http, probe
-from harness.kube import load_manifest, rename_hosts, unique_host
+from harness.kube import load_manifest, rename_hosts, unique_host, with_ingress_class
 from harness.probes import Timeouts
 
-# The guide's YAML targets NGINX (and Traefik's NGINX-annotation provider
-# reads it unchanged); Traefik gets the same routing in its own idiom. A new
-# controller is one entry here.
+# The guide's YAML targets ingress-nginx (and Traefik's NGINX-annotation
+# provider reads it unchanged); Traefik and F5's NGINX Ingress Controller get
+# the same routing in their own idiom. A new controller is one entry here.
+GUIDE_WEB_GATEWAY = "guide/web-gateway-ingress.yaml"
 WEB_GATEWAY = {
-    "nginx": "guide/web-gateway-ingress.yaml",
+    "nginx": GUIDE_WEB_GATEWAY,
+    "nginx-inc": "ingress/web-gateway-nginx-inc.yaml",
     "traefik": "ingress/web-gateway-traefik.yaml",
-    "traefik-nginx": "guide/web-gateway-ingress.yaml",
+    "traefik-nginx": GUIDE_WEB_GATEWAY,
 }
 
 
@@ -62,15 +64,18 @@ class WebGateway:
         return f"plain HTTP {path}: {r.status}" + (f" from {r.echo.get('pod')}" if r.echo else "")
 
 
-@pytest.fixture
-def web_gateway(controller, kube, ns, run_ca, timeouts) -> WebGateway:
-    """api-svc and frontend-svc behind the guide's web-gateway Ingress (host
-    renamed for this test), with shop-tls from the run's CA."""
+def deploy_web_gateway(
+    controller, kube, ns, run_ca, timeouts, manifest: str, *, ingress_class: str | None = None
+) -> WebGateway:
+    """api-svc and frontend-svc behind ``manifest`` (host renamed for this
+    test, and its class when ``ingress_class`` is given), with shop-tls from
+    the run's CA."""
     host = unique_host(ns, "shop.example.com")
     backends = deploy_echo(kube, ns, "api-svc", "frontend-svc")
     tls_secret(kube, ns, "shop-tls", run_ca.issue_cert(host))
-    manifest = WEB_GATEWAY[controller.name]
     docs = rename_hosts(load_manifest(manifest, namespace=ns), {"shop.example.com": host})
+    if ingress_class:
+        docs = with_ingress_class(docs, ingress_class)
     kube.apply(docs, namespace=ns)
     scene = scene_for(
         controller,
@@ -82,3 +87,9 @@ def web_gateway(controller, kube, ns, run_ca, timeouts) -> WebGateway:
         certificates={"shop-tls": secret_cert_sha256(kube, ns, "shop-tls")},
     )
     return WebGateway(host=host, address=controller.address, backends=backends, manifest=manifest, scene=scene)
+
+
+@pytest.fixture
+def web_gateway(controller, kube, ns, run_ca, timeouts) -> WebGateway:
+    """The guide's web-gateway in the controller's idiom (the guide's YAML itself on the NGINX-class ones)."""
+    return deploy_web_gateway(controller, kube, ns, run_ca, timeouts, WEB_GATEWAY[controller.name])

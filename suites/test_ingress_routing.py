@@ -10,6 +10,8 @@ import pytest
 
 from harness.expect import https, verify, verify_all
 
+from .conftest import GUIDE_WEB_GATEWAY, deploy_web_gateway
+
 # the guide's web-gateway Ingress, as HTTPS requests to the controller
 ROUTES = [
     https("shop.example.com", "/api", backend="api-svc"),
@@ -37,4 +39,26 @@ def test_rewrite_target_and_what_the_backend_sees(web_gateway, controller, evide
     evidence.note(
         f"api-svc received path {seen!r} for a request to /api/users "
         f"({'the sub-path is lost: rewrite-target: / replaces the whole path' if seen == '/' else 'sub-path kept'})"
+    )
+
+
+@pytest.mark.claim("ingress-rewrite-target")
+@pytest.mark.controllers("nginx-inc")
+def test_guide_yaml_with_its_class_renamed(controller, kube, ns, run_ca, timeouts, evidence):
+    """What a reader gets who applies the guide's YAML, annotation and all, to
+    a controller whose annotations are not nginx.ingress.kubernetes.io/*
+    (F5's NGINX Ingress Controller): only the class is changed."""
+    gw = deploy_web_gateway(
+        controller, kube, ns, run_ca, timeouts, GUIDE_WEB_GATEWAY, ingress_class=controller.ingress_class
+    )
+    r = verify(REWRITTEN, gw.scene, evidence)
+    seen = r.echo.get("path")
+    effect = (
+        "nginx.ingress.kubernetes.io/rewrite-target is ignored: it is not this controller's annotation"
+        if seen == "/api/users"
+        else "the annotation took effect"
+    )
+    evidence.note(
+        f"the guide's YAML verbatim (class renamed to {controller.ingress_class}): api-svc received path "
+        f"{seen!r} for /api/users ({effect})"
     )

@@ -44,7 +44,9 @@ def error_lines(res: subprocess.CompletedProcess[str]) -> list[str]:
 def test_unknown_controller(tmp_path):
     res = run_suites(tmp_path, "--controllers=traefik,haproxy")
     assert res.returncode == 4
-    assert error_lines(res) == ["ERROR: unknown controller haproxy; choose from: nginx, traefik, traefik-nginx"]
+    assert error_lines(res) == [
+        "ERROR: unknown controller haproxy; choose from: nginx, nginx-inc, traefik, traefik-nginx"
+    ]
 
 
 def test_bad_timeout_override(tmp_path):

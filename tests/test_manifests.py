@@ -12,18 +12,27 @@ GUIDE = "../shared/guide/kubernetes-ingress-vs-load-balancer.txt"
 
 def test_guide_examples_are_verbatim():
     svc = load_manifest("guide/tcp-app-service.yaml")
-    assert svc == [{
-        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "tcp-app"},
-        "spec": {"type": "LoadBalancer", "ports": [{"port": 1883, "targetPort": 1883, "protocol": "TCP"}],
-                 "selector": {"app": "tcp-app"}},
-    }]
+    assert svc == [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "tcp-app"},
+            "spec": {
+                "type": "LoadBalancer",
+                "ports": [{"port": 1883, "targetPort": 1883, "protocol": "TCP"}],
+                "selector": {"app": "tcp-app"},
+            },
+        }
+    ]
     (ing,) = load_manifest("guide/web-gateway-ingress.yaml")
     assert ing["metadata"]["annotations"] == {"nginx.ingress.kubernetes.io/rewrite-target": "/"}
     assert ing["spec"]["ingressClassName"] == "nginx"
     assert ing["spec"]["tls"] == [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}]
     paths = ing["spec"]["rules"][0]["http"]["paths"]
-    assert [(p["path"], p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["number"]) for p in paths] == [
-        ("/api", "Prefix", "api-svc", 80), ("/", "Prefix", "frontend-svc", 80)]
+    assert [
+        (p["path"], p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["number"])
+        for p in paths
+    ] == [("/api", "Prefix", "api-svc", 80), ("/", "Prefix", "frontend-svc", 80)]
 
 
 def test_guide_text_contains_the_same_examples():
@@ -35,7 +44,8 @@ def test_guide_text_contains_the_same_examples():
         pytest.skip("the guide text is not next to this checkout")
     text = " ".join(guide.read_text().split())
     for rel in ("guide/tcp-app-service.yaml", "guide/web-gateway-ingress.yaml"):
-        lines = [l for l in (MANIFESTS / rel).read_text().splitlines() if l.strip() and not l.lstrip().startswith("#")]
+        text_lines = (MANIFESTS / rel).read_text().splitlines()
+        lines = [line for line in text_lines if line.strip() and not line.lstrip().startswith("#")]
         flat = " ".join(" ".join(lines).split())
         assert flat in text, f"{rel} differs from the guide"
 
@@ -43,7 +53,9 @@ def test_guide_text_contains_the_same_examples():
 def test_placeholders_must_all_be_filled():
     with pytest.raises(ManifestError, match=r"\$\{image\} has no value"):
         load_manifest("backends/echo.yaml", name="x", replicas=1, port=3000, service_type="ClusterIP")
-    docs = load_manifest("backends/echo.yaml", name="api-svc", replicas=2, port=3000, image="img:1", service_type="ClusterIP")
+    docs = load_manifest(
+        "backends/echo.yaml", name="api-svc", replicas=2, port=3000, image="img:1", service_type="ClusterIP"
+    )
     assert [d["kind"] for d in docs] == ["Deployment", "Service"]
     assert docs[0]["spec"]["replicas"] == 2 and docs[1]["metadata"]["name"] == "api-svc"
 

@@ -81,7 +81,15 @@ def test_sni_selects_certificate_on_one_address(sni_server, ca):
 
 def test_sni_differs_from_host_header(sni_server, ca):
     port, _ = sni_server
-    r = http_get("127.0.0.1", port, "/", host="whatever.example.com", sni="blog.example.com", https=True, ca_pem=ca.cert_pem.bytes())
+    r = http_get(
+        "127.0.0.1",
+        port,
+        "/",
+        host="whatever.example.com",
+        sni="blog.example.com",
+        https=True,
+        ca_pem=ca.cert_pem.bytes(),
+    )
     assert r.sni == "blog.example.com"
     assert r.echo["host"] == "whatever.example.com"
     assert r.certificate.names() == {"blog.example.com"}

@@ -14,7 +14,16 @@ pytest_plugins = ["pytester"]
 def test_catalog_ids_unique_and_areas_known():
     ids = [c.id for c in claims.CLAIMS]
     assert len(ids) == len(set(ids))
-    assert {c.area for c in claims.CLAIMS} <= {"loadbalancer", "ingress", "tls", "consolidation", "troubleshooting", "gateway", "cloud", "performance"}
+    assert {c.area for c in claims.CLAIMS} <= {
+        "loadbalancer",
+        "ingress",
+        "tls",
+        "consolidation",
+        "troubleshooting",
+        "gateway",
+        "cloud",
+        "performance",
+    }
     with pytest.raises(KeyError, match="unknown claim"):
         claims.get("no-such-claim")
 
@@ -25,7 +34,7 @@ def _run(pytester, body: str, *args: str):
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--report-dir={pytester.path / 'out'}", *args)
 
 
-BODY = '''
+BODY = """
 import pytest
 from harness.plugin import not_checkable
 
@@ -49,7 +58,7 @@ def test_harness_breaks():
 
 def test_unmarked():
     pass
-'''
+"""
 
 
 def test_outcomes_become_verdicts(pytester):
@@ -104,25 +113,27 @@ def test_per_controller_claim_needs_the_controller_fixture(pytester):
 def test_unknown_controller_is_one_line(pytester):
     result = _run(pytester, "def test_x():\n    pass\n", "--controllers=haproxy")
     assert result.ret == 4
-    result.stderr.fnmatch_lines(["ERROR: unknown controller haproxy; choose from: nginx, traefik, traefik-nginx"])
+    result.stderr.fnmatch_lines(["ERROR: unknown controller haproxy; choose from: nginx, nginx-inc, traefik, traefik-nginx"])
 
 
 def test_merge_keeps_weakest_verdict():
-    rs = [report.Result("lb-l4-reach", "metallb", "holds", "t1"),
-          report.Result("lb-l4-reach", "metallb", "does not hold", "t2", reason="refused")]
+    rs = [
+        report.Result("lb-l4-reach", "metallb", "holds", "t1"),
+        report.Result("lb-l4-reach", "metallb", "does not hold", "t2", reason="refused"),
+    ]
     doc = report.build(rs, controllers=["traefik"], run={})
     (cell,) = doc["claims"][[c.id for c in claims.CLAIMS].index("lb-l4-reach")]["results"]
     assert cell["verdict"] == "does not hold" and cell["reason"] == "refused" and cell["tests"] == "t1, t2"
 
 
-KNOWN = '''
+KNOWN = """
 import pytest
 
 @pytest.mark.claim("ingress-rewrite-target")
 @pytest.mark.parametrize("controller", ["nginx", "traefik"])
 def test_rewrite(controller):
     assert controller == "traefik", "400 Bad Request for /api/users"
-'''
+"""
 
 
 def test_known_refutation_is_reported_but_does_not_fail_the_run(pytester):

@@ -51,7 +51,7 @@ class BoundController:
     """A controller addon bound to the run's cluster: what a test needs to
     point probes at it and to collect its logs."""
 
-    def __init__(self, addon: "ControllerAddon", ctx: Context):
+    def __init__(self, addon: ControllerAddon, ctx: Context):
         self.addon = addon
         self.ctx = ctx
         self.name = addon.controller
@@ -81,7 +81,7 @@ class ControllerAddon(Addon, Protocol):
     controller: str
     ingress_class: str
     gateway_class: str | None
-    default_certificate_cn: str  # the certificate it presents for names it has none for
+    default_certificate_cn: str | None  # what it presents for names it has no certificate for (None: refuses)
     namespace: str
     service: str
     log_selector: str
@@ -110,9 +110,10 @@ def load_images(ctx: Context, addon: Addon) -> None:
     index = image_index(ctx.options.images_dir)
     missing = [i for i in addon.images() if i not in index]
     if missing:
-        reason = getattr(addon, "offline_reason", None) or "no local build of it"
-        raise AddonUnavailable(f"{addon.name} is not available offline: {', '.join(missing)} not in "
-                               f"{ctx.options.images_dir} ({reason})")
+        raise AddonUnavailable(
+            f"{addon.name} is not available offline: {', '.join(missing)} not in "
+            f"{ctx.options.images_dir} (build it with `make images`)"
+        )
     present = ctx.cluster.node_images()
     for image in addon.images():
         if image in present or f"docker.io/{image}" in present:
@@ -128,14 +129,36 @@ def load_images(ctx: Context, addon: Addon) -> None:
 
 
 def _registry() -> dict[str, Addon]:
-    from . import gateway_api, ingress_nginx, metallb, traefik, traefik_nginx
+    from . import gateway_api, ingress_nginx, metallb, nginx_inc, traefik, traefik_nginx
 
-    addons: list[Addon] = [metallb.ADDON, gateway_api.ADDON, ingress_nginx.ADDON, traefik.ADDON, traefik_nginx.ADDON]
+    addons: list[Addon] = [
+        metallb.ADDON,
+        gateway_api.ADDON,
+        ingress_nginx.ADDON,
+        nginx_inc.ADDON,
+        traefik.ADDON,
+        traefik_nginx.ADDON,
+    ]
     return {a.name: a for a in addons}
 
 
 ADDONS: dict[str, Addon] = _registry()
 CONTROLLER_ADDONS: dict[str, Any] = {a.controller: a for a in ADDONS.values() if hasattr(a, "controller")}
+
+
+def subject_notices(options: Options) -> dict[str, str]:
+    """What the report prints beside every verdict of a controller: its own
+    notice (a retirement, say) and, when its images were built here rather
+    than pulled, how they differ from upstream's (``offline_notice``)."""
+    out: dict[str, str] = {}
+    for name, addon in CONTROLLER_ADDONS.items():
+        parts = [addon.notice] if addon.notice else []
+        offline = getattr(addon, "offline_notice", None)
+        if offline and options.images_dir is not None:
+            parts.append(offline)
+        if parts:
+            out[name] = "; ".join(parts)
+    return out
 
 
 def _order(names: list[str]) -> list[str]:
@@ -190,4 +213,6 @@ def ensure_addons(ctx: Context, names: list[str]) -> None:
                 clusters.update_state(opts, addon_failures={name: f"{name} failed to install: {first}"})
                 raise
             log(f"{name} ready in {time.monotonic() - started:.0f}s")
-            clusters.update_state(opts, addons={name: addon.version}, addon_seconds={name: round(time.monotonic() - started, 1)})
+            clusters.update_state(
+                opts, addons={name: addon.version}, addon_seconds={name: round(time.monotonic() - started, 1)}
+            )

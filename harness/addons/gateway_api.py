@@ -46,7 +46,10 @@ class GatewayAPI:
         return [ECHO_IMAGE]
 
     def present(self, ctx) -> bool:
-        return ctx.kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "httproutes.gateway.networking.k8s.io") is not None
+        return (
+            ctx.kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "httproutes.gateway.networking.k8s.io")
+            is not None
+        )
 
     def install(self, ctx) -> None:
         ctx.kube.apply(crds())

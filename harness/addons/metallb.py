@@ -23,8 +23,9 @@ POOL = "exposure-harness"
 
 
 def _manifest() -> list[dict]:
-    return parse_manifest(module_file(MODULE, VERSION, "config/manifests/metallb-native.yaml"),
-                          source=f"metallb-native.yaml@{VERSION}")
+    return parse_manifest(
+        module_file(MODULE, VERSION, "config/manifests/metallb-native.yaml"), source=f"metallb-native.yaml@{VERSION}"
+    )
 
 
 def images_in(docs: list[dict]) -> list[str]:
@@ -47,8 +48,9 @@ def images_in(docs: list[dict]) -> list[str]:
 
 def docker_subnets(network: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
     """The subnets of a docker network, or None when docker cannot say."""
-    out = subprocess.run(["docker", "network", "inspect", network, "--format", "{{json .IPAM.Config}}"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["docker", "network", "inspect", network, "--format", "{{json .IPAM.Config}}"], capture_output=True, text=True
+    )
     if out.returncode != 0:
         return None
     return [ipaddress.ip_network(c["Subnet"], strict=False) for c in json.loads(out.stdout or "[]") if c.get("Subnet")]
@@ -71,8 +73,12 @@ def docker_network_range(network: str) -> str:
 def docker_network_of_nodes(kube: Kube) -> str | None:
     """For a cluster the harness did not create: the docker network whose
     subnet holds the nodes' InternalIPs (a kind cluster someone else made)."""
-    ips = {ipaddress.ip_address(a.address) for n in kube.core.list_node().items
-           for a in (n.status.addresses or []) if a.type == "InternalIP"}
+    ips = {
+        ipaddress.ip_address(a.address)
+        for n in kube.core.list_node().items
+        for a in (n.status.addresses or [])
+        if a.type == "InternalIP"
+    }
     out = subprocess.run(["docker", "network", "ls", "--format", "{{.Name}}"], capture_output=True, text=True)
     for net in out.stdout.split() if out.returncode == 0 else []:
         if any(ip in subnet for subnet in docker_subnets(net) or [] for ip in ips):
@@ -99,10 +105,13 @@ class MetalLB:
         kube: Kube = ctx.kube
         network = ctx.cluster.docker_network or docker_network_of_nodes(kube)
         if not network:
-            raise ManifestError("cannot choose a MetalLB address pool: no docker network holds the cluster's nodes "
-                                "(install a load-balancer implementation in that cluster yourself)")
-        docs = parse_manifest(POOL_YAML, source="metallb pool", pool=POOL, namespace=NAMESPACE,
-                              addresses=docker_network_range(network))
+            raise ManifestError(
+                "cannot choose a MetalLB address pool: no docker network holds the cluster's nodes "
+                "(install a load-balancer implementation in that cluster yourself)"
+            )
+        docs = parse_manifest(
+            POOL_YAML, source="metallb pool", pool=POOL, namespace=NAMESPACE, addresses=docker_network_range(network)
+        )
         kube.apply(_manifest())
         kube.wait_deployments(NAMESPACE, ["controller"], deadline=kube.timeouts.addon_ready)
 
@@ -113,8 +122,13 @@ class MetalLB:
             except ManifestError as exc:
                 raise AssertionError(str(exc)) from exc
 
-        eventually(pool_applied, what="MetalLB address pool accepted", timeouts=kube.timeouts,
-                   deadline=kube.timeouts.addon_ready, hint="metallb-system controller logs (webhook)")
+        eventually(
+            pool_applied,
+            what="MetalLB address pool accepted",
+            timeouts=kube.timeouts,
+            deadline=kube.timeouts.addon_ready,
+            hint="metallb-system controller logs (webhook)",
+        )
 
     def wait_ready(self, ctx) -> None:
         kube: Kube = ctx.kube

@@ -28,8 +28,10 @@ class TraefikNginx:
     namespace = NAMESPACE
     service = "traefik-nginx"
     log_selector = "app=traefik-nginx"
-    notice = ("checked on Traefik's kubernetesIngressNGINX provider (experimental), which reads the guide's "
-              "nginx-class YAML and annotations: this is not ingress-nginx")
+    notice = (
+        "checked on Traefik's kubernetesIngressNGINX provider (experimental), which reads the guide's "
+        "nginx-class YAML and annotations: this is not ingress-nginx"
+    )
 
     def images(self) -> list[str]:
         return [IMAGE]
