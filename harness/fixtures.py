@@ -34,6 +34,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("controllers")
     if marker:
         selected = [c for c in selected if c in marker.args]
+    # a Gateway API test runs on the implementations of the matrix, any other on its Ingress controllers
+    role = "gateway_class" if metafunc.definition.get_closest_marker("gateway_api") else "ingress_class"
+    selected = [c for c in selected if getattr(CONTROLLER_ADDONS[c], role)]
     metafunc.parametrize("controller", selected, indirect=True, ids=selected)
 
 
