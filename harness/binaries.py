@@ -80,12 +80,13 @@ class Tool:
             shutil.rmtree(out, ignore_errors=True)
         return self.path
 
-    def run(self, args: list[str], *, cwd: Path | None = None, progress=None) -> str:
+    def run(self, args: list[str], *, cwd: Path | None = None, progress=None, stderr: bool = False):
+        """stdout of the tool (with ``stderr``: both, as a pair); a failure is a ToolError."""
         res = subprocess.run([str(self.ensure(progress)), *args], cwd=cwd, capture_output=True, text=True)
         if res.returncode != 0:
             last = (res.stderr.strip().splitlines() or res.stdout.strip().splitlines() or ["no output"])[-1]
             raise ToolError(f"`{self.name} {' '.join(args[:2])}` failed (exit {res.returncode}): {last}")
-        return res.stdout
+        return (res.stdout, res.stderr) if stderr else res.stdout
 
 
 HELM = Tool("helm", "v3.22.0", module="helm.sh/helm/v3/cmd/helm")

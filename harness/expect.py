@@ -125,14 +125,14 @@ class Expectation:
             raise ValueError("expect a backend Service or a pod set, not both")
 
 
-def http(host: str | None, path: str = "/", **response: Any) -> Expectation:
+def http(host: str | None, path: str = "/", *, label: str = "", **response: Any) -> Expectation:
     """Shorthand for a plain-HTTP row: ``http("shop.example.com", "/api", backend="api-svc")``."""
-    return Expectation(Request("http", host, path), Response(**response))
+    return Expectation(Request("http", host, path), Response(**response), label=label)
 
 
-def https(host: str | None, path: str = "/", **response: Any) -> Expectation:
+def https(host: str | None, path: str = "/", *, label: str = "", **response: Any) -> Expectation:
     """Shorthand for an HTTPS row (SNI = host)."""
-    return Expectation(Request("https", host, path), Response(**response))
+    return Expectation(Request("https", host, path), Response(**response), label=label)
 
 
 GRPC_OK = 0
@@ -425,8 +425,13 @@ def _unreached(exp: Expectation, scene: Scene, seen: Any) -> None:
         assert reply.get("pod") not in pods, f"{seen.target} answered by pod {reply.get('pod')}"
 
 
+_POD_TXT = re.compile(rb"pod=([a-z0-9][a-z0-9.-]*)")
+
+
 def stream_json(r: StreamResult) -> dict[str, Any] | None:
-    """The first JSON line of a TCP/UDP reply (the echo server's TCP mode answers TEST with one)."""
+    """Who answered a TCP/UDP probe: the first JSON line of the reply (the
+    echo server's TCP mode answers TEST with one), or a ``pod=NAME`` string
+    in it (the UDP backend's DNS TXT answer)."""
     for line in r.received.decode("utf-8", "replace").splitlines():
         if line.startswith("{"):
             try:
@@ -434,7 +439,8 @@ def stream_json(r: StreamResult) -> dict[str, Any] | None:
             except ValueError:
                 continue
             return value if isinstance(value, dict) else None
-    return None
+    m = _POD_TXT.search(r.received)
+    return {"pod": m.group(1).decode()} if m else None
 
 
 def _either(values: tuple[int, ...]) -> str:

@@ -20,6 +20,7 @@ def test_catalog_ids_unique_and_areas_known():
         "tls",
         "consolidation",
         "troubleshooting",
+        "migration",
         "gateway",
         "cloud",
         "performance",
