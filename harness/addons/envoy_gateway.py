@@ -18,6 +18,8 @@ the chart is told that Envoy image by tag (upstream pins it by digest).
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 
 from ..binaries import HELM
 from ..cluster import log
@@ -45,7 +47,8 @@ def manifest(*, local_images: bool) -> list[dict]:
             "--set", "createNamespace=true"]
     if local_images:
         args += ["--set", f"global.images.envoyProxy.image={ENVOY_IMAGE}"]
-    rendered = CACHE / "rendered" / f"envoy-gateway-{VERSION}-{'local' if local_images else 'upstream'}.yaml"
+    key = hashlib.sha256(json.dumps([args, values]).encode()).hexdigest()[:12]
+    rendered = CACHE / "rendered" / f"envoy-gateway-{VERSION}-{key}.yaml"
     if not rendered.exists():
         values_file = rendered.with_suffix(".values.yaml")
         values_file.parent.mkdir(parents=True, exist_ok=True)
