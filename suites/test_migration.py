@@ -25,12 +25,8 @@ from harness.probes import eventually
 from .conftest import GUIDE_WEB_GATEWAY, gateway_scene, gateway_vars, scene_for
 
 APPS = ("app-1", "app-2", "app-3")
-# after the move, the Ingress: each host to its app (app-3's host has TLS)
-ONE_INGRESS = [
-    http("app-1.example.com", backend="app-1"),
-    http("app-2.example.com", backend="app-2"),
-    https("app-3.example.com", backend="app-3", certificate="app-3-tls"),
-]
+# after the move, the Ingress: each host to its app, TLS at the controller
+ONE_INGRESS = [https(f"app-{i}.example.com", backend=f"app-{i}", certificate="apps-tls") for i in (1, 2, 3)]
 # the guide's web-gateway, compared Ingress (ingress-nginx) vs converted Gateway API
 GUIDE_ROWS = [
     https("shop.example.com", "/api/users", backend="api-svc"),
@@ -62,9 +58,8 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
     )
     throughout(http("any.example.com", status=None, pods=frozenset(unready), reached=False), lb_scene, evidence)
     # after: one Ingress, one entry point
-    host3 = unique_host(ns, "app-3.example.com")
-    tls_secret(kube, ns, "app-3-tls", run_ca.issue_cert(host3))
     hosts = {h: unique_host(ns, h) for h in ("app-1.example.com", "app-2.example.com", "app-3.example.com")}
+    tls_secret(kube, ns, "apps-tls", run_ca.issue_cert(*hosts.values()))
     docs = load_manifest("migration/one-ingress.yaml", ingress_class=controller.ingress_class)
     kube.apply(rename_hosts(docs, hosts), namespace=ns)
     scene = scene_for(
@@ -74,17 +69,15 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
         backends=backends,
         hosts=list(hosts),
         run_ca=run_ca,
-        certificates={"app-3-tls": secret_cert_sha256(kube, ns, "app-3-tls")},
+        certificates={"apps-tls": secret_cert_sha256(kube, ns, "apps-tls")},
     )
     for row in ONE_INGRESS:
         verify(row, scene, evidence)
-    through_ingress = scene_for(
-        controller, timeouts, ns, hosts=list(hosts), backends={"unready": Backend("unready", ns, tuple(unready))}
-    )
+    through_ingress = replace(scene, backends={"unready": tuple(unready)})
     throughout(
-        http("app-1.example.com", status=None, pods=frozenset(unready), reached=False), through_ingress, evidence
+        https("app-1.example.com", status=None, pods=frozenset(unready), reached=False), through_ingress, evidence
     )
-    plain = verify(http("app-3.example.com", status=None), scene, evidence)
+    plain = verify(http("app-1.example.com", status=None), scene, evidence)
     location = plain.headers.get("location")
     evidence.note(
         f"{controller.name}: plain HTTP to a host with a TLS section gets {plain.status}"

@@ -43,8 +43,18 @@ def manifest(*, local_images: bool) -> list[dict]:
     chart = module_tree(MODULE, VERSION, "charts/gateway-helm")
     values = (chart / "values.tmpl.yaml").read_text()
     values = values.replace("${GatewayImage}", IMAGE).replace("${GatewayImagePullPolicy}", "IfNotPresent")
-    args = ["template", "eg", str(chart), "--namespace", NAMESPACE, "--include-crds", "--values", "-",
-            "--set", "createNamespace=true"]
+    args = [
+        "template",
+        "eg",
+        str(chart),
+        "--namespace",
+        NAMESPACE,
+        "--include-crds",
+        "--values",
+        "-",
+        "--set",
+        "createNamespace=true",
+    ]
     if local_images:
         args += ["--set", f"global.images.envoyProxy.image={ENVOY_IMAGE}"]
     key = hashlib.sha256(json.dumps([args, values]).encode()).hexdigest()[:12]
