@@ -12,6 +12,8 @@ Ingress to Gateway API (ingress2gateway), and both APIs side by side.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from harness.addons.gateway_api import ECHO_IMAGE

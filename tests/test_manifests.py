@@ -92,10 +92,10 @@ def test_metallb_pools_of_differently_named_clusters_rarely_overlap():
 
     from harness.addons.metallb import POOL_SIZE, pool_range
 
-    kind_net = ipaddress.ip_network("172.18.0.0/16")
+    kind_net = ipaddress.IPv4Network("172.18.0.0/16")
     ranges = {name: pool_range(kind_net, name) for name in ("exposure-harness", "a", "b", "c", "d", "e")}
     for r in ranges.values():
-        lo, hi = (ipaddress.ip_address(x) for x in r.split("-"))
+        lo, hi = (ipaddress.IPv4Address(x) for x in r.split("-"))
         assert int(hi) - int(lo) + 1 == POOL_SIZE and lo in kind_net and hi < kind_net.broadcast_address
         assert str(lo).startswith("172.18.255.")
     assert len(set(ranges.values())) > 1  # several slices are in use
