@@ -62,6 +62,7 @@ class Evidence:
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
         self.notes: list[str] = []
+        self.observations: dict[str, str] = {}
 
     def add(self, label: str, data: Any) -> None:
         self.items.append({"label": label, "data": data})
@@ -70,6 +71,12 @@ class Evidence:
         """A finding worth printing beside the verdict (e.g. what path the backend saw)."""
         if text not in self.notes:
             self.notes.append(text)
+
+    def observe(self, topic: str, value: str) -> None:
+        """A behaviour seen, as data the report's findings compare across
+        subjects (e.g. topic "path api-svc receives for /api/users", value
+        "/"). Name the topic the same way on every subject."""
+        self.observations[topic] = value
 
 
 EVIDENCE = pytest.StashKey[Evidence]()

@@ -4,7 +4,9 @@ at the very end of the run."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -29,9 +31,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "claim(id): the guide claim this test checks (harness/claims.py)")
+    config.addinivalue_line("markers", "claim(id): the guide claim this test checks (harness/claims.yaml)")
+    config.addinivalue_line("markers", "correction(id): the corrected snippet this test checks (harness/claims.yaml)")
     config.addinivalue_line("markers", "controllers(*names): restrict a test to these controllers")
     config.stash[OPTIONS] = from_config(config)
+    if not is_worker(config):
+        os.environ[clusters.OWNER_ENV] = str(os.getpid())  # the workers inherit it: who owns the cluster
+        install_sigterm_handler()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what CI time limits send), turned into the same teardown as Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise Terminated("SIGTERM: stopping the run and releasing its cluster")
+
+
+def install_sigterm_handler() -> None:
+    """In the process that owns the session: SIGTERM raises a KeyboardInterrupt
+    subclass, so pytest stops the run as on Ctrl-C, the report says the run
+    was interrupted, and the cluster is released."""
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not is_worker(config) and signal.getsignal(signal.SIGTERM) is _on_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def runs_suites(config: pytest.Config) -> bool:
