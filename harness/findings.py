@@ -8,7 +8,8 @@ verdict of its own. Rules, in the order the report shows them:
 - risky YAML: a catalog entry's ``risk`` (an observation value that means the
   guide's snippet misbehaves) seen on a subject;
 - behaviour that differs between subjects: the same observation topic with
-  different values (or a failed check) across subjects of one claim;
+  different values across subjects of one claim (a test records a failed
+  check as the observation with ``evidence.observing(topic)``);
 - staleness: a subject whose notice says it was retired upstream.
 
 A finding about a claim carries the corrections the catalog has for it, with
@@ -114,8 +115,6 @@ def derive(doc: dict[str, Any]) -> list[dict[str, Any]]:
                 obs = cell.get("observations", {})
                 if topic in obs:
                     values[cell["subject"]] = obs[topic]
-                elif cell["verdict"] == Verdict.DOES_NOT_HOLD.value:
-                    values[cell["subject"]] = f"check failed: {_last_seen(cell['reason'])}"
             if len(set(values.values())) < 2:
                 continue
             listed = "; ".join(f"{s}: {v}" for s, v in values.items())

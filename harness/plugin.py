@@ -30,7 +30,10 @@ beside the controller logs; an addon without it is simply skipped.
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +80,19 @@ class Evidence:
         subjects (e.g. topic "path api-svc receives for /api/users", value
         "/"). Name the topic the same way on every subject."""
         self.observations[topic] = value
+
+    @contextmanager
+    def observing(self, topic: str) -> Iterator[None]:
+        """A check whose failure is itself the observation for ``topic``
+        ("check failed: status 400, wanted 200 from api-svc"); the failure
+        still propagates."""
+        try:
+            yield
+        except Exception as exc:
+            text = one_line(exc)
+            m = re.search(r"last seen: (?:[A-Z]+ \S+: )?(.*)$", text)
+            self.observe(topic, f"check failed: {(m.group(1) if m else text).strip()}")
+            raise
 
 
 EVIDENCE = pytest.StashKey[Evidence]()

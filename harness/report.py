@@ -218,8 +218,9 @@ def _rows(
 
 
 def _manifest_text(rel: str) -> str:
+    """The manifest as a reader would write it ("$$" is the harness's escape of "$")."""
     try:
-        return (MANIFESTS / rel).read_text(encoding="utf-8")
+        return (MANIFESTS / rel).read_text(encoding="utf-8").replace("$$", "$")
     except OSError:
         return ""
 

@@ -97,7 +97,7 @@ def _plot(doc: dict[str, Any]) -> str:
     )
 
 
-def _finding(f: dict[str, Any], doc: dict[str, Any]) -> str:
+def _finding(f: dict[str, Any], doc: dict[str, Any], shown: set[str]) -> str:
     kind = f["kind"].replace(" ", "-")
     out = [f"<div class='finding {kind}'><p><b>{escape(f['title'])}</b> {escape(f['text'])}</p>"]
     corr_rows = {r["id"]: r for r in doc.get("corrections", [])}
@@ -157,7 +157,8 @@ def render_html(doc: dict[str, Any]) -> str:
             + "".join(f"<p>{escape(x)}</p>" for x in status)
             + "</div>"
         )
-    findings = "".join(_finding(f, doc) for f in doc["findings"]) or "<p>Nothing to act on.</p>"
+    shown: set[str] = set()
+    findings = "".join(_finding(f, doc, shown) for f in doc["findings"]) or "<p>Nothing to act on.</p>"
     head = "<tr><th>claim</th><th>guide says</th>" + "".join(f"<th>{escape(s)}</th>" for s in subjects) + "</tr>"
     body = []
     for row in doc["claims"]:

@@ -43,9 +43,10 @@ def test_host_and_path_reach_their_services(web_gateway, controller, evidence):
 
 @pytest.mark.claim("ingress-rewrite-target")
 def test_rewrite_target_and_what_the_backend_sees(web_gateway, controller, evidence):
-    r = verify(REWRITTEN, web_gateway.scene, evidence)
-    seen = r.echo.get("path")
     guide_yaml = web_gateway.manifest == GUIDE_WEB_GATEWAY
+    with evidence.observing(PATH_GUIDE_YAML if guide_yaml else PATH_OWN_IDIOM):
+        r = verify(REWRITTEN, web_gateway.scene, evidence)
+    seen = r.echo.get("path")
     evidence.observe(PATH_GUIDE_YAML if guide_yaml else PATH_OWN_IDIOM, str(seen))
     front = verify(FRONTEND_PATH, web_gateway.scene, evidence)
     evidence.observe(FRONTEND_GUIDE_YAML if guide_yaml else FRONTEND_OWN_IDIOM, str(front.echo.get("path")))
@@ -64,7 +65,8 @@ def test_guide_yaml_with_its_class_renamed(controller, kube, ns, run_ca, timeout
     gw = deploy_web_gateway(
         controller, kube, ns, run_ca, timeouts, GUIDE_WEB_GATEWAY, ingress_class=controller.ingress_class
     )
-    r = verify(REWRITTEN, gw.scene, evidence)
+    with evidence.observing(PATH_GUIDE_YAML):
+        r = verify(REWRITTEN, gw.scene, evidence)
     seen = r.echo.get("path")
     evidence.observe(PATH_GUIDE_YAML, f"{seen} (class renamed to {controller.ingress_class})")
     effect = (
