@@ -4,6 +4,7 @@ at the very end of the run."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -15,9 +16,9 @@ import pytest
 from kubernetes.client.rest import ApiException
 
 from . import cluster as clusters
-from .addons import CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
+from .addons import ADDONS, CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
 from .kube import Kube, ManifestError
-from .options import ROOT, UsageError, add_options, from_config
+from .options import IMAGES_ENV, ROOT, Options, UsageError, add_options, from_config
 from .plugin import OPTIONS, STARTED, is_worker, one_line, options, run_id
 from .probes import CheckFailed
 from .upstream import UpstreamError
@@ -91,6 +92,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         else:
             clusters.check_docker()
             clusters.find_kind(opts)
+            opts = _offline_preflight(config, opts)
     except clusters.ClusterError as exc:
         raise UsageError(f"harness: {exc}") from None
     shutil.rmtree(opts.report_dir / "evidence", ignore_errors=True)  # evidence belongs to one run
@@ -109,6 +111,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except BaseException:
         clusters.release(opts)
         raise
+
+
+def _offline_preflight(config: pytest.Config, opts: Options) -> Options:
+    """No --images-dir: when no registry answers, use (and if need be build)
+    the images `make images` makes, before anything is created."""
+    if opts.images_dir is not None:
+        return opts
+    from . import offline
+
+    if offline.registry_reachable():
+        return opts
+    wanted = [
+        image
+        for name in [*BASE_ADDONS, *(CONTROLLER_ADDONS[c].name for c in opts.controllers)]
+        for image in ADDONS[name].images()
+    ]
+    node_image = opts.node_image or clusters.NODE_IMAGE
+    clusters.log(f"no registry answers ({offline.PROBE_URL}): offline run on the images `make images` builds")
+    images_dir = offline.offline_images(wanted, node_image)
+    os.environ[IMAGES_ENV] = str(images_dir)  # the xdist workers start after this and read it
+    opts = dataclasses.replace(opts, images_dir=images_dir)
+    config.stash[OPTIONS] = opts
+    return opts
 
 
 def pytest_configure_node(node: Any) -> None:  # xdist hook: share the run id

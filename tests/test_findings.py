@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness import report
-
 from report_samples import CONTROLLERS, document, results
+
+from harness import report
 
 
 def _by_kind(doc):
