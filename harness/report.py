@@ -354,7 +354,8 @@ def merge(docs: list[dict[str, Any]]) -> dict[str, Any]:
                         observations=c.get("observations", {}),
                     )
                 )
-    merged = build(results, controllers=controllers, run={}, subject_notes=notes, expected=expected)
+    # columns in name order: the same whatever order the cells' reports were found in
+    merged = build(results, controllers=sorted(controllers), run={}, subject_notes=notes, expected=expected)
     merged["runs"] = runs
     if interrupted and merged["status"]["state"] != "interrupted":
         merged["status"]["state"] = "interrupted"
