@@ -23,7 +23,8 @@ from harness.backends import deploy_echo, tls_secret
 from harness.expect import Expectation, Request, Response, Scene, verify
 from harness.kube import load_manifest, rename_hosts, unique_host
 
-HOST = "bench.example.com"
+HOST = "bench.example.com"  # TLS at the controller
+HTTP_HOST = "bench-http.example.com"  # no tls section: plain HTTP is answered, not redirected
 THRESHOLD_MS = float(claims.get("performance-l4-vs-l7").threshold["p50_overhead_ms"])
 _MEASURED: dict[str, dict[str, Any]] = {}  # controller -> measurement (one per controller and process)
 
@@ -32,29 +33,30 @@ def _measure(controller, kube, ns, run_ca, timeouts, evidence) -> dict[str, Any]
     if controller.name in _MEASURED:
         evidence.add("latency", _MEASURED[controller.name])
         return _MEASURED[controller.name]
-    host = unique_host(ns, HOST)
+    host, http_host = unique_host(ns, HOST), unique_host(ns, HTTP_HOST)
     backends = deploy_echo(kube, ns, "echo", service_type="LoadBalancer")
     tls_secret(kube, ns, "bench-tls", run_ca.issue_cert(host))
     docs = load_manifest("performance/echo-ingress.yaml", ingress_class=controller.ingress_class)
-    kube.apply(rename_hosts(docs, {HOST: host}), namespace=ns)
+    kube.apply(rename_hosts(docs, {HOST: host, HTTP_HOST: http_host}), namespace=ns)
     l4 = kube.wait_load_balancer(ns, "echo")
-    paths = [
-        latency.Path("L4 LoadBalancer Service, HTTP", l4, 80),
-        latency.Path(f"L7 {controller.name}, HTTP", controller.address, 80),
-        latency.Path(f"L7 {controller.name}, HTTPS terminated", controller.address, 443, https=True),
+    paths = [  # (path, the host it is asked for)
+        (latency.Path("L4 LoadBalancer Service, HTTP", l4, 80), HTTP_HOST),
+        (latency.Path(f"L7 {controller.name}, HTTP", controller.address, 80), HTTP_HOST),
+        (latency.Path(f"L7 {controller.name}, HTTPS terminated", controller.address, 443, https=True), HOST),
     ]
     scene = Scene(
         address="",
         timeouts=timeouts,
         backends={"echo": backends["echo"].pods},
-        hosts={HOST: host},
+        hosts={HOST: host, HTTP_HOST: http_host},
         ca_pem=run_ca.cert_pem.bytes(),
     )
-    for p in paths:  # each path routes before it is timed
-        request = Request("https" if p.https else "http", HOST, address=p.address, port=p.port)
+    for p, name in paths:  # each path routes before it is timed
+        request = Request("https" if p.https else "http", name, address=p.address, port=p.port)
         verify(Expectation(request, Response(backend="echo"), label=f"{p.label} routes"), scene, evidence)
     summaries = [
-        latency.summarise(p.label, latency.measure(p, host=host, ca_pem=run_ca.cert_pem.bytes())) for p in paths
+        latency.summarise(p.label, latency.measure(p, host=scene.hosts[name], ca_pem=run_ca.cert_pem.bytes()))
+        for p, name in paths
     ]
     base = summaries[0]
     result = {
