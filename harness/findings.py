@@ -44,6 +44,12 @@ def _corrections(doc: dict[str, Any], claim_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def _stable(text: str) -> str:
+    from .report import _stable as stable
+
+    return stable(text)
+
+
 def _last_seen(reason: str) -> str:
     """The telling part of a failed check's reason ("status 400, wanted 200 from api-svc")."""
     m = re.search(r"last seen: (?:[A-Z]+ \S+: )?(.*)$", reason)
@@ -58,65 +64,76 @@ def derive(doc: dict[str, Any]) -> list[dict[str, Any]]:
     findings: list[dict[str, Any]] = []
     rows = doc["claims"]
 
-    # 1. claims that do not hold
+    # 1. claims that do not hold: one finding per failed check (subject and reason),
+    #    naming every claim that rests on it
+    failed: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for row in rows:
         for cell in row["results"]:
-            if cell["verdict"] != Verdict.DOES_NOT_HOLD.value:
-                continue
-            known = _known(cell)
-            text = (
-                f"The guide says “{row['quote']}”. Checked on {cell['subject']}: {row['checks']} "
-                f"It does not hold: {_last_seen(cell['reason'])}."
-            )
-            if known:
-                text += f" Known since an earlier run: {known}"
-            findings.append(
-                {
-                    "kind": "does not hold",
-                    "title": f"Does not hold: {row['id']} on {cell['subject']}.",
-                    "text": text,
-                    "claim": row["id"],
-                    "subjects": [cell["subject"]],
-                    "corrections": _corrections(doc, row["id"]),
-                }
-            )
+            if cell["verdict"] == Verdict.DOES_NOT_HOLD.value:
+                first = _last_seen(cell["reason"]).split("; ")[0]
+                failed.setdefault((cell["subject"], first), []).append((row, cell))
+    for (subject, seen), hits in failed.items():
+        row, cell = hits[0]
+        known = _known(cell)
+        also = [r["id"] for r, _ in hits[1:]]
+        text = f"The guide says “{row['quote']}”. Checked on {subject}: {row['checks']} It does not hold: {_last_seen(cell['reason'])}."
+        if also:
+            text += f" The same check also refutes, on {subject}: {', '.join(also)}."
+        if known:
+            text += f" Known since an earlier run: {known}"
+        findings.append(
+            {
+                "kind": "does not hold",
+                "title": f"Does not hold: {row['id']} on {subject}.",
+                "text": text,
+                "claim": row["id"],
+                "claims": [r["id"] for r, _ in hits],
+                "subjects": [subject],
+                "corrections": _corrections(doc, row["id"]),
+            }
+        )
 
     # 2. risky YAML: an observation the catalog names as the snippet misbehaving
     for row in rows:
         risk = catalog.get(row["id"]).risk
         if not risk:
             continue
-        seen = [
+        risky: list[tuple[str, str]] = [
             (cell["subject"], topic)
             for cell in row["results"]
             for topic in risk["topics"]
             if cell.get("observations", {}).get(topic) == risk["equals"]
         ]
-        if not seen:
+        if not risky:
             continue
-        where = "; ".join(f"{s} ({t.split(', ')[-1]})" for s, t in seen)
+        where = "; ".join(f"{s}: {t}" for s, t in risky)
         findings.append(
             {
                 "kind": "risky YAML",
                 "title": f"Risky YAML: {row['id']}.",
-                "text": f"{' '.join(risk['says'].split())} Seen on this run: {where} received {risk['equals']!r}.",
+                "text": f"{' '.join(risk['says'].split())} Seen on this run ({risk['equals']!r}): {where}.",
                 "claim": row["id"],
-                "subjects": sorted({s for s, _ in seen}),
+                "subjects": sorted({s for s, _ in risky}),
                 "corrections": _corrections(doc, row["id"]),
             }
         )
 
-    # 3. behaviour that differs between subjects
+    # 3. behaviour that differs between subjects: one finding per topic (a test
+    #    checking several claims records its observations under each of them)
+    done: set[str] = set()
     for row in rows:
         topics = sorted({t for cell in row["results"] for t in cell.get("observations", {})})
         for topic in topics:
+            if topic in done:
+                continue
             values: dict[str, str] = {}
             for cell in row["results"]:
                 obs = cell.get("observations", {})
                 if topic in obs:
-                    values[cell["subject"]] = obs[topic]
+                    values[cell["subject"]] = _stable(obs[topic])
             if len(set(values.values())) < 2:
                 continue
+            done.add(topic)
             listed = "; ".join(f"{s}: {v}" for s, v in values.items())
             findings.append(
                 {
