@@ -72,7 +72,7 @@ def derive(doc: dict[str, Any]) -> list[dict[str, Any]]:
             if cell["verdict"] == Verdict.DOES_NOT_HOLD.value:
                 first = _last_seen(cell["reason"]).split("; ")[0]
                 failed.setdefault((cell["subject"], first), []).append((row, cell))
-    for (subject, seen), hits in failed.items():
+    for (subject, _seen), hits in failed.items():
         row, cell = hits[0]
         known = _known(cell)
         also = [r["id"] for r, _ in hits[1:]]
