@@ -76,7 +76,10 @@ def derive(doc: dict[str, Any]) -> list[dict[str, Any]]:
         row, cell = hits[0]
         known = _known(cell)
         also = [r["id"] for r, _ in hits[1:]]
-        text = f"The guide says “{row['quote']}”. Checked on {subject}: {row['checks']} It does not hold: {_last_seen(cell['reason'])}."
+        text = (
+            f"The guide says “{row['quote']}”. Checked on {subject}: {row['checks']} "
+            f"It does not hold: {_last_seen(cell['reason'])}."
+        )
         if also:
             text += f" The same check also refutes, on {subject}: {', '.join(also)}."
         if known:
