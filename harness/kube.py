@@ -152,7 +152,7 @@ def load_manifest(path: str | Path, **variables: Any) -> list[dict[str, Any]]:
 
 
 def parse_manifest(text: str, *, source: str = "<string>", **variables: Any) -> list[dict[str, Any]]:
-    if variables or "${" in text:
+    if variables or "${" in text or "$$" in text:
         try:
             text = string.Template(text).substitute({k: str(v) for k, v in variables.items()})
         except KeyError as exc:
