@@ -199,22 +199,32 @@ GATEWAY_KINDS: dict[str, Type] = {
         infrastructure=ANY,
         backendTLS=ANY,
     ),
-    "HTTPRoute": ("struct", {
-        **_ROUTE_COMMON,
-        "rules": _list(_struct(
-            name=S,
-            matches=_list(_HTTP_MATCH),
-            filters=_list(_FILTER),
-            backendRefs=_list(_BACKEND),
-            timeouts=_struct(request=S, backendRequest=S),
-            retry=ANY,
-            sessionPersistence=ANY,
-        )),
-    }),
-    "GRPCRoute": ("struct", {
-        **_ROUTE_COMMON,
-        "rules": _list(_struct(name=S, matches=_list(_GRPC_MATCH), filters=_list(_FILTER), backendRefs=_list(_BACKEND))),
-    }),
+    "HTTPRoute": (
+        "struct",
+        {
+            **_ROUTE_COMMON,
+            "rules": _list(
+                _struct(
+                    name=S,
+                    matches=_list(_HTTP_MATCH),
+                    filters=_list(_FILTER),
+                    backendRefs=_list(_BACKEND),
+                    timeouts=_struct(request=S, backendRequest=S),
+                    retry=ANY,
+                    sessionPersistence=ANY,
+                )
+            ),
+        },
+    ),
+    "GRPCRoute": (
+        "struct",
+        {
+            **_ROUTE_COMMON,
+            "rules": _list(
+                _struct(name=S, matches=_list(_GRPC_MATCH), filters=_list(_FILTER), backendRefs=_list(_BACKEND))
+            ),
+        },
+    ),
     "TCPRoute": ("struct", {**_ROUTE_COMMON, "rules": _list(_struct(name=S, backendRefs=_list(_BACKEND)))}),
     "UDPRoute": ("struct", {**_ROUTE_COMMON, "rules": _list(_struct(name=S, backendRefs=_list(_BACKEND)))}),
     "TLSRoute": ("struct", {**_ROUTE_COMMON, "rules": _list(_struct(name=S, backendRefs=_list(_BACKEND)))}),
