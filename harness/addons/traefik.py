@@ -31,6 +31,8 @@ class Traefik:
     depends: tuple[str, ...] = ("metallb", "gateway_api")
     ingress_class = "traefik"
     gateway_class = "traefik"
+    # Gateway listeners must use an entrypoint's port: protocol -> (listener port, port at the Service's address)
+    gateway_ports = {"HTTP": (8000, 80), "HTTPS": (8443, 443), "TLS": (8443, 443), "TCP": (9100, 9100)}
     default_certificate_cn = "TRAEFIK DEFAULT CERT"  # served for names it has no certificate for
     namespace = NAMESPACE
     service = "traefik"

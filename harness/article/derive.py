@@ -455,8 +455,8 @@ def plan(snippet: Snippet, subject: Subject | None, matrix: list[Subject], known
     if subject is not None and (served_gateways or any(_gw(d, *ROUTE_KINDS) for d in docs)):
         _plan_gateway_api(docs, subject, gateways, served_gateways, out, need_port, defined_secrets)
     # -- Services the snippet defines ---------------------------------------------------
-    for svc in defined_services.values():
-        _plan_service(svc, out, refs, docs)
+    for svc_doc in defined_services.values():
+        _plan_service(svc_doc, out, refs, docs)
     # -- Services it only names ---------------------------------------------------------
     for svc, ports in refs.items():
         if svc in defined_services:
@@ -486,7 +486,8 @@ def plan(snippet: Snippet, subject: Subject | None, matrix: list[Subject], known
 
 
 def replace_target(p: PortNeed) -> PortNeed:
-    """A supplied Service's port targets a container port of the same number (10000 + the port when it is below 1024)."""
+    """A supplied Service's port targets a container port of the same number
+    (10000 + the port when it is below 1024)."""
     if p.mode == "udp":
         return PortNeed(p.port, p.name, p.port, p.protocol, p.mode)
     return PortNeed(p.port, p.name, p.port if p.port >= 1024 else 10000 + p.port, p.protocol, p.mode)
@@ -731,7 +732,8 @@ def _plan_gateway_api(
 ) -> None:
     supplied: dict[str, GatewayNeed] = {}
     listen_proto = {"HTTPRoute": "HTTP", "GRPCRoute": "HTTP", "TCPRoute": "TCP", "UDPRoute": "UDP", "TLSRoute": "TLS"}
-    # listeners of every Gateway this subject serves or the harness supplies: (gateway, listener) -> (protocol, port, hostname)
+    # listeners of the Gateways this subject serves or the harness supplies:
+    # (gateway, listener) -> (protocol, port, hostname)
     listeners: dict[tuple[str, str], tuple[str, int, str | None]] = {}
     for name, gw in served.items():
         for lst in (gw.get("spec") or {}).get("listeners") or []:
@@ -763,19 +765,19 @@ def _plan_gateway_api(
             pname = str(ref.get("name"))
             if pname not in served and pname not in supplied:
                 continue
-            for (g, lname), (proto, _, _) in listeners.items():
-                if g != pname or (ref.get("sectionName") and ref["sectionName"] != lname):
+            for (gname, lname), (proto, _, _) in listeners.items():
+                if gname != pname or (ref.get("sectionName") and ref["sectionName"] != lname):
                     continue
                 if _compatible(str(rt["kind"]), proto):
-                    by_listener.setdefault((g, lname), []).append(rt)
+                    by_listener.setdefault((gname, lname), []).append(rt)
     for rt in routes:
         for rule in (rt.get("spec") or {}).get("rules") or []:
             for b in rule.get("backendRefs") or []:
                 mode = {"TCPRoute": "tcp", "UDPRoute": "udp", "TLSRoute": "tcp"}.get(str(rt["kind"]), "http")
                 need_port(str(b.get("name")), b.get("port", 80), mode, "UDP" if mode == "udp" else "TCP")
-    for (g, lname), attached in by_listener.items():
-        proto, port, listener_host = listeners[(g, lname)]
-        target = f"gateway:{g}:{lname}"
+    for (gname, lname), attached in by_listener.items():
+        proto, port, listener_host = listeners[(gname, lname)]
+        target = f"gateway:{gname}:{lname}"
         for kind in ("HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute"):
             of_kind = [r for r in attached if r["kind"] == kind]
             if not of_kind:
@@ -877,7 +879,8 @@ def _plan_http_routes(
                 )
             )
             continue
-        out.hosts.append(host)
+        if host:
+            out.hosts.append(host)
         for r in rules:
             _route_checks(out, r.object, host, scheme, rules, r, target=target)
 
