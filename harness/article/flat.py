@@ -324,10 +324,23 @@ def _place_dash(stack: list[_Frame], tokens: list[Token], i: int) -> int:
     if stack[-1].node == [] and isinstance(stack[-1].node, list):
         target = len(stack) - 1  # the list just opened
     elif nxt is not None and nxt.kind == "key":
-        for idx in lists:
-            if _accepts(_elem_type(stack[idx]), nxt.text):
-                target = idx
+        # the list whose items take the most of the keys that follow (until the next dash); innermost on a tie
+        following = []
+        for t in tokens[i + 1 :]:
+            if t.kind in ("dash", "doc"):
                 break
+            if t.kind == "key":
+                following.append(t.text)
+        best = -1
+        for idx in lists:
+            elem = _elem_type(stack[idx])
+            score = 0
+            for k in following:
+                if not _accepts(elem, k):
+                    break
+                score += 1
+            if score > best:
+                target, best = idx, score
     del stack[target + 1 :]
     frame = stack[-1]
     elem = _elem_type(frame)

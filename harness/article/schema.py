@@ -54,8 +54,8 @@ def _model(name: str) -> Any:
     return getattr(k8s, name, None)
 
 
-_LIST = re.compile(r"^list\[(.+)\]$")
-_DICT = re.compile(r"^dict\(str, (.+)\)$")
+_LIST = re.compile(r"^[Ll]ist\[(.+)\]$")
+_DICT = re.compile(r"^[Dd]ict\(str, (.+)\)$")
 
 
 @cache
