@@ -347,7 +347,8 @@ def test_echo_pods_serve_every_targeted_port_in_its_protocol():
     )
     deploy, svc = run.echo_objects(need)
     pod = deploy["spec"]["template"]
-    assert pod["metadata"]["labels"] == {"app": "mixed"}
+    assert pod["metadata"]["labels"] == {"app": "mixed", "exposure-harness/echo": "echo-mixed"}
+    assert deploy["spec"]["selector"]["matchLabels"] == {"exposure-harness/echo": "echo-mixed"}
     http, tcp = pod["spec"]["containers"]
     env = lambda c: {e["name"]: e.get("value") for e in c["env"]}  # noqa: E731
     assert http["ports"] == [{"name": "web", "containerPort": 8080}] and env(http)["HTTP_PORT"] == "8080"

@@ -142,10 +142,11 @@ def echo_objects(need: BackendNeed) -> list[dict[str, Any]]:
             containers.append(_fragment("article/echo-tcp-container.yaml", tls_port=31000 + n, **common))
     out: list[dict[str, Any]] = []
     if containers:
+        name = f"echo-{need.service}"[:63]
         out += load_manifest(
             "article/echo-pods.yaml",
-            name=f"echo-{need.service}"[:63],
-            labels=_json(need.selector),
+            name=name,
+            labels=_json({**need.selector, "exposure-harness/echo": name}),
             containers=_json(containers),
         )
     if need.define_service:
