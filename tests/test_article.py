@@ -470,3 +470,15 @@ def test_cli_bad_input_is_one_line(capsys):
     assert main(["article", "/no/such/article.md"]) == 2
     assert capsys.readouterr().err == "harness article: /no/such/article.md: no such file\n"
     assert main(["nope"]) == 2
+
+
+def test_report_prints_a_transcripts_last_observation():
+    from harness.probes import Transcript
+
+    t = Transcript("nginx: GET https://shop/api -> answered by api-svc")
+    t.record(False, "tls-verify: self-signed certificate")
+    t.record(True, {"status": 200, "pod": "echo-api-svc-1"})
+    o = _outcome("Ingress web-gateway: /api -> api-svc", Verdict.HOLDS.value)
+    o["evidence"] = [{"label": "/api -> api-svc", "data": t.evidence()}]
+    line = report._evidence(o)
+    assert line == '/api -> api-svc: 2 observation(s), last {"pod": "echo-api-svc-1", "status": 200}'

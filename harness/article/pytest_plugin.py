@@ -79,31 +79,35 @@ def known_classes() -> dict[str, list[str]]:
 def cases(config: pytest.Config) -> list[Case]:
     """Every snippet of the article on every subject that checks it; a bad
     snippet once, with its reason."""
-    if CASES in config.stash:
-        return config.stash[CASES]
-    path = article_path(config)
+    if CASES not in config.stash:
+        path = article_path(config)
+        config.stash[CASES] = article_cases(path, matrix(config)) if path is not None else []
+    return config.stash[CASES]
+
+
+def article_cases(path: Path, subjects: list[derive.Subject]) -> list[Case]:
     out: list[Case] = []
-    if path is not None:
-        subjects = matrix(config)
-        for s in extract.extract_file(path):
-            bad = derive.bad_snippet(s)
-            if bad:
-                out.append(Case(s, "-", bad=bad))
-                continue
-            names, why = derive.subjects(s, subjects, known_classes())
-            if not names:
-                out.append(Case(s, "-", bad=f"not checkable here: {why}"))
-                continue
-            out.extend(Case(s, n) for n in names)
-    config.stash[CASES] = out
+    for s in extract.extract_file(path):
+        bad = derive.bad_snippet(s)
+        if bad:
+            out.append(Case(s, "-", bad=bad))
+            continue
+        names, why = derive.subjects(s, subjects, known_classes())
+        if not names:
+            out.append(Case(s, "-", bad=f"not checkable here: {why}"))
+            continue
+        out.extend(Case(s, n) for n in names)
     return out
 
 
 def snippet_summaries(config: pytest.Config) -> list[dict[str, Any]]:
+    return summarize(cases(config), matrix(config))
+
+
+def summarize(found: list[Case], subjects: list[derive.Subject]) -> list[dict[str, Any]]:
     """Per snippet of the article: what the report prints besides the results."""
     by_line: dict[int, dict[str, Any]] = {}
-    subjects = matrix(config)
-    for c in cases(config):
+    for c in found:
         entry = by_line.setdefault(c.snippet.line, {**c.snippet.as_dict(), "subjects": [], "bad": c.bad})
         if c.bad:
             continue

@@ -194,9 +194,9 @@ def _evidence(o: dict[str, Any]) -> str:
     for item in o.get("evidence", []):
         data = item.get("data")
         if isinstance(data, dict) and "check" in data and "attempts" in data:
-            attempts = data.get("attempts") or []
-            last = attempts[-1].get("detail") if attempts else None
-            parts.append(f"{item['label']}: {len(attempts)} observation(s), last {_short(last)}")
+            shown = data.get("last") or []
+            last = shown[-1].get("detail") if shown else None
+            parts.append(f"{item['label']}: {data.get('attempts')} observation(s), last {_short(last)}")
         else:
             parts.append(f"{item['label']}: {_short(data)}")
     return "; ".join(parts)
