@@ -2,6 +2,7 @@
 #   make test     lint, then the harness's own tests (no cluster)
 #   make lint     ruff (format and lint) and mypy over the whole tree
 #   make e2e      set up everything, run the suites on a kind cluster, write the claims report
+#                 (ARTICLE=PATH.md also checks that article's YAML: reports/article-report.md)
 #   make images   build every image the e2e needs from packages (offline machines)
 #   make clean    remove what the harness created
 SHELL := /bin/bash
@@ -19,6 +20,8 @@ ifneq ($(SOURCES),)
 export HARNESS_SOURCES := $(abspath $(SOURCES))
 endif
 PYTEST_ARGS ?=
+# A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
+ARTICLE ?=
 
 .PHONY: venv lint test e2e images bench bench-latency clean clean-images
 
@@ -42,7 +45,7 @@ test: lint
 e2e: venv
 	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
 	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) \
-	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(if $(ARTICLE),--article=$(abspath $(ARTICLE))) $(PYTEST_ARGS)
 
 images: venv
 	$(PY) -m images $(if $(IMAGES_DIR),--out $(IMAGES_DIR))

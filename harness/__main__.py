@@ -1,7 +1,7 @@
 """``python -m harness COMMAND ...``: the harness's command-line tools.
 
 Each command is a module with ``main(argv) -> int``; adding one is one entry
-in ``COMMANDS``."""
+in ``COMMANDS`` (module, one line of help)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,23 @@ import importlib
 import sys
 
 COMMANDS = {
-    "report": "harness.report_cli",  # report merge DIR... : one report from several runs' reports
+    "article": ("harness.article.cli", "check the YAML of a Markdown article on a kind cluster"),
+    "report": ("harness.report_cli", "report merge DIR...: one report from several runs' reports"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] not in COMMANDS:
-        given = f"unknown command {args[0]!r}; " if args and args[0] not in ("-h", "--help") else ""
-        print(
-            f"usage: python -m harness {{{','.join(COMMANDS)}}} ... ({given}commands: {', '.join(COMMANDS)})",
-            file=sys.stderr,
-        )
+    if args and args[0] not in COMMANDS and args[0] not in ("-h", "--help"):
+        print(f"harness: unknown command {args[0]!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    return int(importlib.import_module(COMMANDS[args[0]]).main(args[1:]))
+    if not args or args[0] in ("-h", "--help"):
+        out = sys.stdout if args else sys.stderr
+        print("usage: python -m harness COMMAND [ARGS...]\n\ncommands:", file=out)
+        for name, (_, text) in COMMANDS.items():
+            print(f"  {name:<10} {text}", file=out)
+        return 0 if args else 2
+    return int(importlib.import_module(COMMANDS[args[0]][0]).main(args[1:]))
 
 
 if __name__ == "__main__":

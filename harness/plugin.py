@@ -41,7 +41,13 @@ import pytest
 
 from .options import Options
 
-pytest_plugins = ["harness.session", "harness.fixtures", "harness.verdicts", "harness.reporting"]
+pytest_plugins = [
+    "harness.session",
+    "harness.fixtures",
+    "harness.verdicts",
+    "harness.reporting",
+    "harness.article.pytest_plugin",
+]
 
 NOT_CHECKABLE = "not checkable here: "
 
