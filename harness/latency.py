@@ -78,6 +78,49 @@ def measure(
     return times
 
 
+def measure_rounds(
+    paths: list[tuple[Path, str]],
+    *,
+    ca_pem: bytes | None = None,
+    n: int = REQUESTS,
+    warmup: int = WARMUP,
+) -> list[list[float]]:
+    """Like :func:`measure` for several paths at once, interleaved: each
+    round sends one GET on each path's own keep-alive connection, the order
+    rotating from round to round, so whatever else the machine does weighs on
+    every path alike. Returns each path's times (ms) in round order, so round
+    ``i`` of two paths forms a pair."""
+    clients = []
+    try:
+        for path, _host in paths:
+            verify = client_context(ca_pem) if path.https else False
+            client = httpx.Client(verify=verify, timeout=5, trust_env=False)
+            clients.append(client)
+        times: list[list[float]] = [[] for _ in paths]
+        for i in range(warmup + n):
+            for k in range(len(paths)):
+                j = (i + k) % len(paths)
+                path, host = paths[j]
+                url = f"{'https' if path.https else 'http'}://{path.address}:{path.port}/"
+                ext = {"sni_hostname": host} if path.https else {}
+                started = time.perf_counter()
+                r = clients[j].send(clients[j].build_request("GET", url, headers={"Host": host}, extensions=ext))
+                elapsed = (time.perf_counter() - started) * 1000
+                if r.status_code != 200:
+                    raise LatencyError(f"{path.label}: {url} (Host {host}) answered {r.status_code}, wanted 200")
+                if i >= warmup:
+                    times[j].append(elapsed)
+        return times
+    finally:
+        for client in clients:
+            client.close()
+
+
+def paired_median_difference(a: list[float], b: list[float]) -> float:
+    """The median of ``a[i] - b[i]`` over rounds measured together."""
+    return round(statistics.median(x - y for x, y in zip(a, b, strict=True)), 3)
+
+
 def summarise(label: str, times_ms: list[float]) -> Summary:
     """p50/p95/p99 (inclusive quantiles) and the request rate the one client
     reached (sequential requests: 1000 / mean latency)."""

@@ -263,3 +263,19 @@ def test_rows_are_validated_when_written():
         verify(http("x", backend="nope"), Scene(address="127.0.0.1", timeouts=Timeouts()))
     with pytest.raises(KeyError, match="neither a SHA-256 fingerprint nor a Secret"):
         verify(https("x", certificate="nope-tls"), Scene(address="127.0.0.1", timeouts=Timeouts()))
+
+
+def test_latency_rounds_are_interleaved_and_paired(traefik, backends):
+    """Two real paths measured in the same rounds: one straight to a backend,
+    one through the real Traefik in front of it; each gets its own times, and
+    the paired difference is the proxy's cost, request by request."""
+    from harness import latency
+
+    direct = latency.Path("direct", "127.0.0.1", backends["blog-pod"].port)
+    proxied = latency.Path("through traefik", "127.0.0.1", traefik["http"])
+    rounds = latency.measure_rounds([(direct, "blog.example.com"), (proxied, "blog.example.com")], n=40, warmup=5)
+    assert [len(t) for t in rounds] == [40, 40]
+    assert all(t > 0 for times in rounds for t in times)
+    assert latency.paired_median_difference([3.0, 5.0, 4.0], [1.0, 1.0, 1.0]) == 3.0
+    with pytest.raises(latency.LatencyError, match="answered 404"):
+        latency.measure_rounds([(proxied, "nobody.example.com")], n=1, warmup=0)
