@@ -113,7 +113,9 @@ def test_per_controller_claim_needs_the_controller_fixture(pytester):
 def test_unknown_controller_is_one_line(pytester):
     result = _run(pytester, "def test_x():\n    pass\n", "--controllers=haproxy")
     assert result.ret == 4
-    result.stderr.fnmatch_lines(["ERROR: unknown controller haproxy; choose from: nginx, nginx-inc, traefik, traefik-nginx"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: unknown controller haproxy; choose from: nginx, nginx-inc, traefik, traefik-nginx"]
+    )
 
 
 def test_merge_keeps_weakest_verdict():
