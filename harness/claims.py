@@ -150,7 +150,19 @@ CLAIMS: tuple[Claim, ...] = (
         "troubleshooting",
         "Connections reach the Service but not pods: check selectors and targetPorts; verify health checks.",
         "A LoadBalancer Service whose selector matches no pod, or whose targetPort no container listens on, still "
-        "has its external address, but no pod answers there; fixing the selector or targetPort makes a pod answer.",
+        "has its external address, but no pod answers there; fixing the selector or targetPort makes a pod answer. "
+        "The same with a named targetPort the pods do not declare and with pods whose readiness probe fails; for "
+        "each, `python -m harness diagnose` names the cause (selector, targetPort, health checks) before the fix.",
+        per_controller=False,
+    ),
+    Claim(
+        "troubleshoot-lb-class",
+        "troubleshooting",
+        "wrong LB type created: set the correct annotations/loadBalancerClass.",
+        "A LoadBalancer Service with a loadBalancerClass no implementation here serves, or an annotation its "
+        "implementation refuses (a MetalLB address pool that does not exist), stays pending; the diagnosis names the "
+        "class or the refusal, and the Service re-created with the right class and annotations gets an address that "
+        "reaches its pods.",
         per_controller=False,
     ),
     Claim(
@@ -158,7 +170,17 @@ CLAIMS: tuple[Claim, ...] = (
         "troubleshooting",
         "Ingress not picking up rules: ensure ingressClassName or default class exists; check controller logs.",
         "An Ingress whose class no controller serves gets no address in its status and is not routed by any "
-        "controller.",
+        "controller. Named with a class that does not exist, or one whose controller runs nowhere, the diagnosis "
+        "says which; the Ingress given the controller's class is routed.",
+    ),
+    Claim(
+        "troubleshoot-ingress-rules",
+        "troubleshooting",
+        "Ingress not picking up rules: ensure ingressClassName or default class exists; check controller logs.",
+        "An Ingress of a served class whose backend names a Service port that does not exist, or whose TLS Secret "
+        "is missing, is not served as written (no pod answers; the controller's default certificate, or a refused "
+        "handshake); the diagnosis names the port or the Secret, and after the fix the pods answer (with the "
+        "Secret's certificate).",
     ),
     # --- beyond any local cluster ----------------------------------------------
     Claim(
