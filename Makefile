@@ -3,6 +3,7 @@
 #   make lint     ruff (format and lint) and mypy over the whole tree
 #   make e2e      set up everything, run the suites on a kind cluster, write the claims report
 #   make images   build every image the e2e needs from packages (offline machines)
+#   make diagnose TARGET=ingress/web NS=shop   name what is wrong with an exposure, and the fix
 #   make clean    remove what the harness created
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -19,8 +20,12 @@ ifneq ($(SOURCES),)
 export HARNESS_SOURCES := $(abspath $(SOURCES))
 endif
 PYTEST_ARGS ?=
+# make diagnose: KIND/NAME, its namespace, and a kubeconfig (empty: $KUBECONFIG or ~/.kube/config)
+TARGET ?=
+NS ?= default
+KUBECONFIG_PATH ?=
 
-.PHONY: venv lint test e2e images bench bench-latency clean clean-images
+.PHONY: venv lint test e2e diagnose images bench bench-latency clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +48,11 @@ e2e: venv
 	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
 	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) \
 	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
+
+# exit status: 0 no problem found, 1 problems found, 2 bad input (missing object, unreachable cluster, RBAC)
+diagnose: venv
+	@test -n "$(TARGET)" || { echo "make diagnose: set TARGET=KIND/NAME (e.g. TARGET=ingress/web-gateway NS=shop)" >&2; exit 2; }
+	@$(PY) -m harness diagnose $(TARGET) -n $(NS) $(if $(KUBECONFIG_PATH),--kubeconfig $(KUBECONFIG_PATH)) $(DIAGNOSE_ARGS)
 
 images: venv
 	$(PY) -m images $(if $(IMAGES_DIR),--out $(IMAGES_DIR))
