@@ -209,7 +209,7 @@ def test_service_selector_and_targetport_are_named_and_fixed(name, kube, ns, add
 
 @pytest.mark.claim("troubleshoot-selector-targetport")
 def test_failing_readiness_probe_is_named_and_fixed(kube, ns, addon_context, timeouts, evidence):
-    kube.apply(load_manifest("troubleshooting/shop-readiness.yaml", image=ECHO_IMAGE, probe_port=3001), namespace=ns)
+    kube.apply(load_manifest("troubleshooting/shop-readiness.yaml", image=ECHO_IMAGE, probe_port=3999), namespace=ns)
     address = kube.wait_load_balancer(ns, "shop-lb")
 
     def pods() -> tuple[str, ...]:

@@ -39,6 +39,7 @@ def test_unreachable_cluster(tmp_path):
     assert res.stdout == ""
     (line,) = res.stderr.splitlines()
     assert line.startswith(f"diagnose: cluster at https://127.0.0.1:{port} is unreachable: ")
+    assert "Connection refused" in line, line  # the real reason, not a client error
 
 
 def test_missing_kubeconfig(tmp_path):

@@ -118,32 +118,44 @@ class ClusterSource:
         self.api.configuration.retries = 0
         self.timeout = timeout
         self.host = self.api.configuration.host
-        self._discovered: dict[str, set[str]] = {}  # "group/version" -> resource names served
+        self._discovered: dict[str, set[str]] = {}
+        self._dyn: Any = None  # "group/version" -> resource names served
 
-    def _call(self, what: str, method: str, path: str, query: list[tuple[str, str]]) -> dict[str, Any] | None:
+    @property
+    def dyn(self) -> Any:
+        """The dynamic client (made on first use: it reads the cluster's discovery)."""
+        if self._dyn is None:
+            from kubernetes.dynamic import DynamicClient
+
+            self._dyn = self._guard("the API discovery", lambda: DynamicClient(self.api))
+        return self._dyn
+
+    def _guard(self, what: str, call: Any) -> Any:
+        """``call()``, with API errors turned into Unreadable/None and
+        connection errors into Unreachable."""
         from kubernetes.client.rest import ApiException
+        from kubernetes.dynamic.exceptions import DynamicApiError
 
         try:
-            data = self.api.call_api(
-                path,
-                method,
-                query_params=query,
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-                response_type="object",
-                _return_http_data_only=True,
-                _preload_content=True,
-                _request_timeout=self.timeout,
-            )
-        except ApiException as exc:
-            if exc.status == 404:
+            return call()
+        except (ApiException, DynamicApiError) as exc:
+            status = getattr(exc, "status", None)
+            if status == 404:
                 return None
-            if exc.status in (401, 403):
-                raise Unreadable(what, "forbidden (RBAC)" if exc.status == 403 else "unauthorized") from None
-            raise Unreadable(what, f"HTTP {exc.status} {exc.reason}") from None
+            if status in (401, 403):
+                raise Unreadable(what, "forbidden (RBAC)" if status == 403 else "unauthorized") from None
+            raise Unreadable(what, f"HTTP {status} {getattr(exc, 'reason', '')}".strip()) from None
         except Exception as exc:  # urllib3 connection errors: the cluster is not there
-            reason = getattr(exc, "reason", None) or type(exc).__name__
+            reason = getattr(exc, "reason", None) or exc
             raise Unreachable(f"cluster at {self.host} is unreachable: {str(reason).splitlines()[0]}") from None
+
+    def _call(self, what: str, path: str, query: list[tuple[str, str]]) -> dict[str, Any] | None:
+        resp = self._guard(
+            what, lambda: self.dyn.request("get", path, query_params=list(query), _request_timeout=self.timeout)
+        )
+        if resp is None:
+            return None
+        data = resp.to_dict() if hasattr(resp, "to_dict") else resp
         return data if isinstance(data, dict) else None
 
     def _paths(self, kind: str, namespace: str | None, name: str | None) -> list[str]:
@@ -163,7 +175,7 @@ class ClusterSource:
         for v, path in zip(versions, self._paths(kind, namespace, name), strict=True):
             gv = f"{group}/{v}" if group else v
             if gv not in self._discovered:
-                disc = self._call(f"API {gv}", "GET", f"/apis/{gv}" if group else f"/api/{v}", []) or {}
+                disc = self._call(f"API {gv}", f"/apis/{gv}" if group else f"/api/{v}", []) or {}
                 self._discovered[gv] = {r.get("name") for r in disc.get("resources", [])}
             if plural in self._discovered[gv]:
                 served.append(path)
@@ -173,7 +185,7 @@ class ClusterSource:
 
     def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         path = self._served(kind, namespace, name)[0]
-        obj = self._call(_what(kind, namespace, name), "GET", path, [])
+        obj = self._call(_what(kind, namespace, name), path, [])
         if obj is not None:
             obj.setdefault("kind", kind)
         return obj
@@ -181,7 +193,7 @@ class ClusterSource:
     def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:
         path = self._served(kind, namespace, None)[0]
         query = [("labelSelector", label_selector)] if label_selector else []
-        data = self._call(_what(kind, namespace), "GET", path, query) or {}
+        data = self._call(_what(kind, namespace), path, query) or {}
         items = data.get("items") or []
         for i in items:
             i.setdefault("kind", kind)
