@@ -182,6 +182,14 @@ CLAIMS: tuple[Claim, ...] = (
         "handshake); the diagnosis names the port or the Secret, and after the fix the pods answer (with the "
         "Secret's certificate).",
     ),
+    Claim(
+        "troubleshoot-gateway-class",
+        "troubleshooting",
+        "Introduce controllers that support Gateway API (e.g., Traefik, Istio, vendor controllers).",
+        "A Gateway of a GatewayClass whose controllerName no running implementation has is never accepted and its "
+        "HTTPRoute never served; the diagnosis names the GatewayClass nobody serves, and a Gateway of the "
+        "controller's own GatewayClass serves the route.",
+    ),
     # --- beyond any local cluster ----------------------------------------------
     Claim(
         "cloud-lb-types",

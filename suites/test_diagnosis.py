@@ -29,6 +29,7 @@ from harness.diagnose import ClusterSource, Diagnosis, diagnose
 from harness.expect import DEFAULT_CERTIFICATE, Expectation, Request, Response, Scene, http, https, throughout, verify
 from harness.kube import load_manifest, rename_hosts
 from harness.options import ROOT
+from harness.plugin import not_checkable
 from harness.probes import eventually, never
 
 from .conftest import scene_for
@@ -270,3 +271,33 @@ def test_load_balancer_class_and_annotations_are_named_and_fixed(
     )
     verify(TCP_APP, scene, evidence)
     diagnosed(kube, "service/tcp-app-lb", ns, timeouts, evidence, label="recovery")
+
+
+# --------------------------------------------------------------------------
+# Gateway API: a GatewayClass no implementation serves (any implementation)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.claim("troubleshoot-gateway-class")
+def test_gateway_class_no_controller_serves_is_named_and_fixed(
+    controller, kube, ns, timeouts, evidence, cluster_scoped
+):
+    if not controller.gateway_class:
+        not_checkable(f"{controller.name} implements no Gateway API")
+    scene = scene_for(controller, timeouts, ns, backends=_shop(kube, ns), hosts=["shop.example.com"])
+    orphan = load_manifest("troubleshooting/unserved-gatewayclass.yaml", name=f"unserved-{ns.rsplit('-', 1)[-1]}")
+    cluster_scoped.extend(orphan)
+    kube.apply(orphan, gate=False)
+    broken = rename_hosts(
+        load_manifest("troubleshooting/shop-gateway.yaml", gateway_class=orphan[0]["metadata"]["name"]),
+        dict(scene.hosts),
+    )
+    kube.apply(broken, namespace=ns, gate=False)  # nobody will accept it: no status gate
+    throughout(UNROUTED, scene, evidence)
+    d = diagnosed(kube, "httproute/shop", ns, timeouts, evidence, "gatewayclass-not-accepted")
+    evidence.note(f"diagnosis: {d.findings[0].summary}")
+    kube.delete(broken[:1], namespace=ns)  # a new Gateway of the served class (not an edit of the class name)
+    fixed = load_manifest("troubleshooting/shop-gateway.yaml", gateway_class=controller.gateway_class)
+    kube.apply(rename_hosts(fixed, dict(scene.hosts)), namespace=ns)
+    verify(ROUTED, scene, evidence)
+    diagnosed(kube, "httproute/shop", ns, timeouts, evidence, label="recovery")
