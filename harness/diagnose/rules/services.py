@@ -148,7 +148,11 @@ def pod_state(pod: dict[str, Any]) -> str:
         if rp:
             how = next((k for k in ("httpGet", "tcpSocket", "exec", "grpc") if k in rp), "probe")
             detail = rp.get(how) or {}
-            where = f"{detail.get('path', '')} port {detail.get('port')}" if isinstance(detail, dict) else ""
+            where = (
+                " ".join(x for x in (detail.get("path"), f"port {detail.get('port')}") if x)
+                if isinstance(detail, dict)
+                else ""
+            )
             parts.append(f"readinessProbe {how} {where}".strip())
     return "; ".join(parts)
 
