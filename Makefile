@@ -9,7 +9,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-CONTROLLERS ?= nginx,nginx-inc,traefik,traefik-nginx
+CONTROLLERS ?= nginx,nginx-inc,traefik,traefik-nginx,envoy-gateway
 WORKERS ?= 2
 REPORT_DIR ?= reports
 # Offline: point at the archives `make images` writes; empty means pull from registries.

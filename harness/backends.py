@@ -10,7 +10,7 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from .addons.gateway_api import ECHO_IMAGE
+from .addons.gateway_api import COREDNS_IMAGE, ECHO_IMAGE
 from .kube import Kube, load_manifest
 
 
@@ -48,6 +48,34 @@ def deploy_tcp_echo_pods(kube: Kube, ns: str, name: str, *, port: int, replicas:
         load_manifest("backends/echo-tcp.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE), namespace=ns
     )
     kube.wait_deployments(ns, [name])
+
+
+def deploy_grpc_echo(kube: Kube, ns: str, *names: str) -> dict[str, Backend]:
+    """The echo server in gRPC mode behind an h2c Service (port 80) per name."""
+    for name in names:
+        kube.apply(load_manifest("backends/echo-grpc.yaml", name=name, image=ECHO_IMAGE), namespace=ns)
+    return {name: Backend(name, ns, tuple(kube.wait_endpoints(ns, name))) for name in names}
+
+
+def deploy_udp_echo(kube: Kube, ns: str, name: str, *, replicas: int = 1, service_type: str = "ClusterIP") -> Backend:
+    """CoreDNS naming its pod over UDP (query :data:`UDP_WHOAMI`) behind a Service on UDP 53."""
+    kube.apply(
+        load_manifest(
+            "backends/udp-echo.yaml", name=name, replicas=replicas, image=COREDNS_IMAGE, service_type=service_type
+        ),
+        namespace=ns,
+    )
+    return Backend(name, ns, tuple(kube.wait_endpoints(ns, name)))
+
+
+def dns_txt_query(name: str, ident: int = 0x4858) -> bytes:
+    """A DNS query for the TXT record ``name`` (RFC 1035 wire format)."""
+    header = ident.to_bytes(2, "big") + b"\x01\x00" + b"\x00\x01" + b"\x00\x00" * 3  # RD, one question
+    labels = b"".join(len(p).to_bytes(1, "big") + p.encode() for p in name.strip(".").split("."))
+    return header + labels + b"\x00" + b"\x00\x10" + b"\x00\x01"  # QTYPE TXT, QCLASS IN
+
+
+UDP_WHOAMI = dns_txt_query("whoami.harness")
 
 
 def deploy_tls_app(kube: Kube, ns: str, name: str, secret: str) -> None:

@@ -84,6 +84,14 @@ CLAIMS: tuple[Claim, ...] = (
         "certificate: the load balancer does not terminate TLS.",
         per_controller=False,
     ),
+    Claim(
+        "lb-udp",
+        "loadbalancer",
+        "Service Type LoadBalancer: Protocols L4 (TCP/UDP).",
+        "A UDP Service of type LoadBalancer gets an external address, and a UDP exchange to it is answered by one "
+        "of its pods (the pod names itself in the reply).",
+        per_controller=False,
+    ),
     # --- Ingress (L7) -------------------------------------------------------
     Claim(
         "ingress-host-path-routing",
@@ -141,8 +149,59 @@ CLAIMS: tuple[Claim, ...] = (
         "gateway-multi-protocol",
         "gateway",
         "For richer multi-protocol control, evaluate Gateway API (HTTPRoute, GRPCRoute, TCPRoute, etc.).",
-        "On the same controller, a TCPRoute attached to a TCP listener of a Gateway carries plain TCP to the "
-        "tcp-app pods: routing that core Ingress has no field for.",
+        "On each Gateway API implementation, a TCPRoute attached to a TCP listener of a Gateway carries plain TCP "
+        "to the tcp-app pods: routing that core Ingress has no field for.",
+    ),
+    Claim(
+        "gateway-web-routing",
+        "gateway",
+        "Gateway API is the successor to Ingress for many cases and offers broader protocol coverage and "
+        "role-oriented design.",
+        "The guide's web-gateway as a Gateway and HTTPRoutes: host/path routing on an HTTPS listener that terminates "
+        "TLS with the exact certificate of its Secret (the backend sees plain HTTP), and plain HTTP redirected to "
+        "https by a RequestRedirect filter.",
+    ),
+    Claim(
+        "gateway-grpc",
+        "gateway",
+        "For richer multi-protocol control, evaluate Gateway API (HTTPRoute, GRPCRoute, TCPRoute, etc.).",
+        "A GRPCRoute routes real gRPC calls by service and method to the right backend (Echo to one, EchoTwo to "
+        "another, as the backends report), and a method no rule matches is refused (UNIMPLEMENTED).",
+    ),
+    Claim(
+        "gateway-udp",
+        "gateway",
+        "For multi-protocol, Gateway API generalizes routing beyond HTTP.",
+        "A UDPRoute on a UDP listener carries a UDP exchange to the right pods; an implementation that has no UDP "
+        "support is reported as such, with its GatewayClass's supported features as evidence.",
+    ),
+    Claim(
+        "gateway-roles",
+        "gateway",
+        "Standardize multi-protocol routing with cleaner roles → Gateway API.",
+        "A Gateway in an infrastructure namespace admits routes only from namespaces with a label (allowedRoutes): "
+        "a route from another namespace is not attached (its status says NotAllowedByListeners) and not routed; a "
+        "backend in a third namespace is refused (RefNotPermitted) until that namespace's ReferenceGrant allows it, "
+        "then served.",
+    ),
+    # --- migration ------------------------------------------------------------
+    Claim(
+        "migration-lb-to-ingress",
+        "migration",
+        "From many LoadBalancer Services to one Ingress: Deploy an Ingress controller (e.g., NGINX, Traefik). "
+        "Convert each public Service to a backend referenced by Ingress rules. Validate health checks. Consider "
+        "HTTP-to-HTTPS redirects.",
+        "N Services first exposed each by its own LoadBalancer Service, then by one Ingress: every host gives the "
+        "same backend before and after; a pod failing readiness gets no traffic through either path; the N "
+        "addresses are released once the Services are plain backends; what plain HTTP gets under a TLS Ingress "
+        "(redirect or not) is recorded per controller.",
+    ),
+    Claim(
+        "migration-incremental",
+        "migration",
+        "Many controllers support both; migration is incremental.",
+        "On a controller that serves both, an Ingress for one host and an HTTPRoute for another are served side by "
+        "side from the same entry point, each reaching its own Service.",
     ),
     # --- troubleshooting ----------------------------------------------------
     Claim(

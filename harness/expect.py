@@ -15,8 +15,10 @@ guide does (``shop.example.com``, the Service ``api-svc``, the Secret
 ``shop-tls``); the scene maps them to this test's hostnames, pods and
 certificate fingerprints, so a table can sit at module level.
 
-gRPC is declared but has no probe yet: a gRPC row fails as a harness error
-("not implemented yet"), never as a refutation.
+A gRPC row's ``path`` is the method (``/package.Service/Method``), its
+``host`` the ``:authority``; its ``status`` is the gRPC status code (0, OK,
+unless the row says otherwise) and ``seen_path`` the method the backend
+says it served.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from .probes import (
+    GrpcResult,
     HttpResult,
     ProbeError,
     StreamResult,
     Timeouts,
     Transcript,
     consistently,
+    grpc_call,
     http_get,
     never,
     presented_certificate,
@@ -46,10 +50,6 @@ PROTOCOLS = ("http", "https", "grpc", "tcp", "udp")
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80}
 DEFAULT_CERTIFICATE = "default"  # Response.certificate: the controller's own default certificate
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class NotImplementedYet(NotImplementedError):
-    """A declared protocol without a probe (gRPC): a harness error, not a verdict."""
 
 
 @dataclass(frozen=True)
@@ -125,14 +125,25 @@ class Expectation:
             raise ValueError("expect a backend Service or a pod set, not both")
 
 
-def http(host: str | None, path: str = "/", **response: Any) -> Expectation:
+def http(host: str | None, path: str = "/", *, label: str = "", **response: Any) -> Expectation:
     """Shorthand for a plain-HTTP row: ``http("shop.example.com", "/api", backend="api-svc")``."""
-    return Expectation(Request("http", host, path), Response(**response))
+    return Expectation(Request("http", host, path), Response(**response), label=label)
 
 
-def https(host: str | None, path: str = "/", **response: Any) -> Expectation:
+def https(host: str | None, path: str = "/", *, label: str = "", **response: Any) -> Expectation:
     """Shorthand for an HTTPS row (SNI = host)."""
-    return Expectation(Request("https", host, path), Response(**response))
+    return Expectation(Request("https", host, path), Response(**response), label=label)
+
+
+GRPC_OK = 0
+GRPC_UNIMPLEMENTED = 12
+
+
+def grpc(host: str | None, method: str, *, port: int | None = None, **response: Any) -> Expectation:
+    """Shorthand for a gRPC row: ``grpc("grpc.example.com", "/pkg.Svc/Echo", backend="echo-one")``;
+    the status is gRPC's (OK unless given)."""
+    response.setdefault("status", GRPC_OK)
+    return Expectation(Request("grpc", host, method, port=port), Response(**response))
 
 
 @dataclass(frozen=True)
@@ -223,6 +234,8 @@ def describe(exp: Expectation, scene: Scene) -> str:
     host = scene.host(rq.host)
     if rq.protocol in ("tcp", "udp"):
         req = f"{rq.protocol.upper()} {address}:{port}"
+    elif rq.protocol == "grpc":
+        req = f"gRPC {rq.path} :authority={host or address} at {address}:{port}"
     else:
         req = f"{rq.method} {rq.protocol}://{host or address}{rq.path} at {address}:{port}"
         if rq.sni and rq.sni != rq.host:
@@ -263,8 +276,6 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
     row; raises AssertionError (or ProbeError) when it does not match, and
     returns what was seen otherwise."""
     rq, rs = exp.request, exp.response
-    if rq.protocol == "grpc":
-        raise NotImplementedYet(f"gRPC probes are not implemented yet: cannot check {label(exp, scene)!r}")
     scene.pods(rs)  # names the table uses must be known to the scene: a harness error, before any traffic
     if rs.certificate not in (None, DEFAULT_CERTIFICATE):
         scene.fingerprint(rs.certificate)
@@ -276,6 +287,8 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
             return tcp_exchange(address, port, rq.payload, expect=rq.until, timeout=timeout)
         if rq.protocol == "udp":
             return udp_exchange(address, port, rq.payload, timeout=timeout)
+        if rq.protocol == "grpc":
+            return grpc_call(address, port, rq.path, authority=scene.host(rq.host) or address, timeout=timeout)
         if rs.certificate == DEFAULT_CERTIFICATE:
             sni = scene.host(rq.sni or rq.host)
             try:
@@ -319,6 +332,8 @@ def compare(exp: Expectation, scene: Scene, seen: Any) -> None:
     what ``seen`` (an HttpResult, StreamResult or handshake) shows."""
     if isinstance(seen, HttpResult):
         _compare_http(exp, scene, seen)
+    elif isinstance(seen, GrpcResult):
+        _compare_grpc(exp, scene, seen)
     elif isinstance(seen, StreamResult):
         _compare_stream(exp, scene, seen)
     else:
@@ -371,6 +386,22 @@ def _compare_http(exp: Expectation, scene: Scene, r: HttpResult) -> None:
         assert server_name == r.sni, f"the backend did not terminate TLS itself for {r.sni}: {r.echo.get('tls')}"
 
 
+def _compare_grpc(exp: Expectation, scene: Scene, r: GrpcResult) -> None:
+    rs = exp.response
+    what = f"gRPC {r.method} :authority={r.authority}"
+    if rs.status is not None:
+        allowed = rs.status if isinstance(rs.status, tuple) else (rs.status,)
+        assert r.code in allowed, f"{what}: status {r.code_name} ({r.details[:100]}), wanted code {_either(allowed)}"
+    pods = scene.pods(rs)
+    if pods is None and rs.seen_path is None:
+        return
+    assert r.echo is not None, f"{what}: {r.code_name}, no reply from the echo server"
+    if pods is not None:
+        assert r.echo.get("pod") in pods, f"{what} answered by {r.echo.get('pod')}, wanted a pod of {rs.backend}"
+    if rs.seen_path is not None:
+        assert r.echo.get("path") == rs.seen_path, f"{what}: the backend served {r.echo.get('path')!r}"
+
+
 def _compare_stream(exp: Expectation, scene: Scene, r: StreamResult) -> None:
     rs = exp.response
     if rs.reply is not None:
@@ -386,18 +417,21 @@ def _compare_stream(exp: Expectation, scene: Scene, r: StreamResult) -> None:
 
 def _unreached(exp: Expectation, scene: Scene, seen: Any) -> None:
     pods = scene.pods(exp.response) or set()
-    if isinstance(seen, HttpResult):
+    if isinstance(seen, HttpResult | GrpcResult):
         pod = seen.echo.get("pod") if seen.echo else None
-        assert pod not in pods, (
-            f"{seen.target} ({seen.host}) answered by pod {pod} of {exp.response.backend or 'the set'}"
-        )
+        assert pod not in pods, f"{seen.target} answered by pod {pod} of {exp.response.backend or 'the set'}"
     elif isinstance(seen, StreamResult):
         reply = stream_json(seen) or {}
         assert reply.get("pod") not in pods, f"{seen.target} answered by pod {reply.get('pod')}"
 
 
+_POD_TXT = re.compile(rb"pod=([a-z0-9][a-z0-9.-]*)")
+
+
 def stream_json(r: StreamResult) -> dict[str, Any] | None:
-    """The first JSON line of a TCP/UDP reply (the echo server's TCP mode answers TEST with one)."""
+    """Who answered a TCP/UDP probe: the first JSON line of the reply (the
+    echo server's TCP mode answers TEST with one), or a ``pod=NAME`` string
+    in it (the UDP backend's DNS TXT answer)."""
     for line in r.received.decode("utf-8", "replace").splitlines():
         if line.startswith("{"):
             try:
@@ -405,7 +439,8 @@ def stream_json(r: StreamResult) -> dict[str, Any] | None:
             except ValueError:
                 continue
             return value if isinstance(value, dict) else None
-    return None
+    m = _POD_TXT.search(r.received)
+    return {"pod": m.group(1).decode()} if m else None
 
 
 def _either(values: tuple[int, ...]) -> str:
@@ -472,7 +507,7 @@ def _summary(value: Any) -> Any:
 __all__ = [
     "DEFAULT_CERTIFICATE",
     "Expectation",
-    "NotImplementedYet",
+    "grpc",
     "Request",
     "Response",
     "Scene",

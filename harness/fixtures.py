@@ -34,6 +34,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("controllers")
     if marker:
         selected = [c for c in selected if c in marker.args]
+    # a Gateway API test runs on the implementations of the matrix, any other on its Ingress controllers
+    role = "gateway_class" if metafunc.definition.get_closest_marker("gateway_api") else "ingress_class"
+    selected = [c for c in selected if getattr(CONTROLLER_ADDONS[c], role)]
     metafunc.parametrize("controller", selected, indirect=True, ids=selected)
 
 
@@ -84,6 +87,25 @@ def controller(request: pytest.FixtureRequest, addon_context: Context) -> BoundC
 
 
 @pytest.fixture
+def other_controller(addon_context: Context, options: Options):
+    """Another controller of the run, bound and ready, by name (``None`` when
+    it is not in the matrix or not available): for a check that compares
+    two controllers, e.g. a converted Gateway against ingress-nginx."""
+
+    def bind(name: str) -> BoundController | None:
+        if name not in options.controllers:
+            return None
+        addon = CONTROLLER_ADDONS[name]
+        try:
+            ensure_addons(addon_context, [addon.name])
+        except AddonUnavailable:
+            return None
+        return BoundController(addon, addon_context)
+
+    return bind
+
+
+@pytest.fixture
 def evidence(request: pytest.FixtureRequest) -> Evidence:
     ev = Evidence()
     request.node.stash[EVIDENCE] = ev
@@ -113,6 +135,40 @@ def ns(
         shutil.rmtree(dest, ignore_errors=True)  # an earlier run's dump of the same test
         kube.dump_namespace(name, dest, extra_logs=logs, rendered=rendered_config(ctrl))
     kube.delete_namespace(name, wait=False)
+
+
+class Namespaces:
+    """More namespaces for one test (a Gateway in an infrastructure namespace,
+    routes in application namespaces...), named after the test's own and
+    treated like it: status evidence while it runs, a dump when it fails,
+    deletion afterwards."""
+
+    def __init__(self, kube: Kube, base: str, evidence: Evidence) -> None:
+        self.kube, self.base, self.evidence = kube, base, evidence
+        self.made: list[str] = []
+
+    def make(self, role: str, labels: dict[str, str] | None = None) -> str:
+        name = f"{self.base[: 62 - len(role)]}-{role}"
+        self.kube.create_namespace(name, labels={"exposure-harness/test": "true", **(labels or {})})
+        self.kube.status_sinks[name] = self.evidence.add
+        self.made.append(name)
+        return name
+
+
+@pytest.fixture
+def namespaces(
+    request: pytest.FixtureRequest, kube: Kube, ns: str, options: Options, evidence: Evidence
+) -> Iterator[Namespaces]:
+    made = Namespaces(kube, ns, evidence)
+    yield made
+    rep = request.node.stash.get(CALL_REPORT, None)
+    for name in made.made:
+        kube.status_sinks.pop(name, None)
+        if rep is not None and rep.failed:
+            dest = options.report_dir / "evidence" / safe(request.node.nodeid) / name
+            shutil.rmtree(dest, ignore_errors=True)
+            kube.dump_namespace(name, dest)
+        kube.delete_namespace(name, wait=False)
 
 
 def rendered_config(ctrl: BoundController | None) -> dict[str, str]:

@@ -357,6 +357,29 @@ class Kube:
             sink(f"status of {kind} {name}", detail)
         return detail
 
+    def wait_rejected(self, api_version: str, kind: str, name: str, namespace: str | None, reason: str) -> Any:
+        """Wait until the controller rejects a route (or Gateway) with
+        ``reason`` in its status, the conditions going to the status sink:
+        for checks that something must *not* be attached or resolved."""
+        what = f"{kind} {namespace}/{name} rejected with {reason}"
+
+        def rejected() -> Any:
+            state, detail = gate_state(self.get(api_version, kind, name, namespace) or {})
+            assert state == "rejected" and reason in str(detail), f"{state}: {detail}"
+            return detail
+
+        detail = eventually(
+            rejected,
+            what=what,
+            timeouts=self.timeouts,
+            deadline=self.timeouts.object_ready,
+            hint=f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml; controller logs",
+        )
+        sink = self.status_sinks.get(namespace or "")
+        if sink:
+            sink(f"status of {kind} {name}", {"rejected": detail})
+        return detail
+
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         res = self._resource(api_version, kind)
         try:

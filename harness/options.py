@@ -15,7 +15,7 @@ import pytest
 from .claims import load_known_refutations
 from .probes import Timeouts, parse_timeouts
 
-CONTROLLERS = ("nginx", "nginx-inc", "traefik", "traefik-nginx")  # the matrix, in report order
+CONTROLLERS = ("nginx", "nginx-inc", "traefik", "traefik-nginx", "envoy-gateway")  # the matrix, in report order
 DEFAULT_CLUSTER_NAME = "exposure-harness"
 ROOT = Path(__file__).resolve().parent.parent
 

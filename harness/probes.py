@@ -435,6 +435,99 @@ def udp_exchange(address: str, port: int, payload: bytes, *, timeout: float = 3.
 
 
 # --------------------------------------------------------------------------
+# gRPC
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class GrpcResult:
+    target: str
+    authority: str
+    method: str  # /package.Service/Method as called
+    code: int  # the gRPC status code (0 = OK)
+    code_name: str
+    details: str
+    reply: dict[str, Any] | None  # the reply message as JSON-ready data
+    elapsed_ms: float = 0.0
+
+    @property
+    def echo(self) -> dict[str, Any] | None:
+        """The conformance echo server's view (pod, namespace, method it served), like HttpResult.echo."""
+        if not self.reply:
+            return None
+        assertions = self.reply.get("assertions") or {}
+        context = assertions.get("context") or {}
+        return {
+            "pod": context.get("pod"),
+            "namespace": context.get("namespace"),
+            "path": assertions.get("fullyQualifiedMethod"),
+            "authority": assertions.get("authority"),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "request": f"gRPC {self.method} :authority={self.authority}",
+            "target": self.target,
+            "status": self.code_name,
+        }
+        if self.echo:
+            out["echo"] = {k: v for k, v in self.echo.items() if v}
+        elif self.details:
+            out["details"] = self.details[:200]
+        return out
+
+
+def grpc_call(address: str, port: int, method: str, *, authority: str, timeout: float = 5.0) -> GrpcResult:
+    """One unary call of ``method`` (``/package.Service/Method``) with an
+    empty request, over plaintext HTTP/2 with the given ``:authority``. The
+    message types come from the server's reflection service, asked through
+    the same address and authority (so the route must carry reflection too):
+    no generated code. A non-OK status is a result, not an error; a server
+    that cannot be reached or reflected raises ProbeError."""
+    import grpc
+    from google.protobuf import descriptor_pool, json_format, message_factory
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+    target = _fmt_target(address, port)
+    service, _, name = method.strip("/").rpartition("/")
+    started = time.monotonic()
+    options = [("grpc.default_authority", authority), ("grpc.enable_http_proxy", 0)]
+    with grpc.insecure_channel(target, options=options) as channel:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            raise ProbeError("timeout", target, "no HTTP/2 connection within the deadline") from None
+        try:
+            pool = descriptor_pool.DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
+            descriptor = pool.FindServiceByName(service).FindMethodByName(name)
+        except grpc.RpcError as exc:
+            raise ProbeError("grpc-reflection", target, f"{exc.code().name}: {exc.details()}") from None
+        except KeyError:
+            descriptor = None  # a method the server does not describe: call it with an empty message all the same
+        request = message_factory.GetMessageClass(descriptor.input_type)() if descriptor else None
+        decode = message_factory.GetMessageClass(descriptor.output_type).FromString if descriptor else None
+        call = channel.unary_unary(
+            method, request_serializer=lambda m: m.SerializeToString() if m else b"", response_deserializer=decode
+        )
+        try:
+            reply = call(request, timeout=timeout)
+        except grpc.RpcError as exc:
+            code = exc.code()
+            return GrpcResult(
+                target,
+                authority,
+                method,
+                code.value[0],
+                code.name,
+                exc.details() or "",
+                None,
+                (time.monotonic() - started) * 1000,
+            )
+    data = json_format.MessageToDict(reply) if descriptor else {"undecoded": len(reply)}
+    return GrpcResult(target, authority, method, 0, "OK", "", data, (time.monotonic() - started) * 1000)
+
+
+# --------------------------------------------------------------------------
 # the consistency rule
 # --------------------------------------------------------------------------
 

@@ -31,6 +31,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(id): the guide claim this test checks (harness/claims.py)")
     config.addinivalue_line("markers", "controllers(*names): restrict a test to these controllers")
+    config.addinivalue_line(
+        "markers", "gateway_api: run on the Gateway API implementations instead of the Ingress controllers"
+    )
     config.stash[OPTIONS] = from_config(config)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -95,3 +96,25 @@ def module_files(module: str, version: str, directory: str, suffix: str = ".yaml
     if not out:
         raise UpstreamError(f"no {suffix} files under {directory} in {module}@{version}")
     return out
+
+
+def module_tree(module: str, version: str, directory: str) -> Path:
+    """``directory`` of module@version extracted once into the cache (for
+    tools that read a tree, like helm reading a chart)."""
+    dest = CACHE / "trees" / f"{_escape(module).replace('/', '_')}@{version}" / directory.strip("/")
+    if dest.is_dir():
+        return dest
+    prefix = f"{module}@{version}/{directory.strip('/')}/"
+    tmp = dest.with_name(dest.name + ".part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with zipfile.ZipFile(module_zip(module, version)) as zf:
+        names = [n for n in zf.namelist() if n.startswith(prefix) and not n.endswith("/")]
+        if not names:
+            raise UpstreamError(f"{directory} is not in {module}@{version}")
+        for name in names:
+            target = tmp / name[len(prefix) :]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(zf.read(name))
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.replace(dest)
+    return dest

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from harness import cluster
 from harness.addons import ADDONS
+from harness.binaries import TOOLS
 from harness.upstream import CACHE
 
 from .builder import DEFAULT_OUT, LABEL, Builder, BuildError, digest, docker_has, say
@@ -101,10 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         os.environ["HARNESS_SOURCES"] = str(args.sources.resolve())
     only = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = only - {"kind", "node", "addons", *ADDONS}
+    unknown = only - {"kind", "node", "tools", "addons", *ADDONS}
     if unknown:
         print(
-            f"make images: unknown --only {', '.join(sorted(unknown))}; choose from kind, node, addons, "
+            f"make images: unknown --only {', '.join(sorted(unknown))}; choose from kind, node, tools, addons, "
             f"{', '.join(ADDONS)}",
             file=sys.stderr,
         )
@@ -123,7 +124,15 @@ def main(argv: list[str] | None = None) -> int:
             bins = k8s_binaries(b)
             core = build_core_images(b, bins)
             build_node(b, bins, core)
-        addon_filter = only - {"kind", "node"} if only else None
+        if not only or "tools" in only:
+            for tool in TOOLS:  # what the harness runs at run time (helm, ingress2gateway)
+                b.step(
+                    f"tool:{tool.name}",
+                    digest(tool.name, tool.version, tool.module, tool.archive and tool.archive.sha256),
+                    functools.partial(tool.ensure, say),
+                    files=[tool.path],
+                )
+        addon_filter = only - {"kind", "node", "tools"} if only else None
         if not only or addon_filter:
             build_addon_images(b, None if not addon_filter or "addons" in addon_filter else addon_filter)
     except BuildError as exc:

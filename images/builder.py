@@ -262,15 +262,17 @@ class Builder:
         tmp.replace(d)
         return d
 
-    def go_binaries(self, module: str, version: str, packages: list[str], extra_requires: tuple[str, ...] = ()) -> Path:
+    def go_binaries(
+        self, module: str, version: str, packages: list[str], extra_requires: tuple[str, ...] = (), *, ldflags: str = ""
+    ) -> Path:
         """Main packages of module@version (plus pinned sibling modules) built
-        from the Go module proxy; cached by module@version."""
-        d = self.cache / "go" / f"{module.replace('/', '_')}@{version}"
+        from the Go module proxy; cached by module@version (and ``ldflags``)."""
+        d = self.cache / "go" / (f"{module.replace('/', '_')}@{version}" + (f"-{digest(ldflags)}" if ldflags else ""))
         names = [p.split("=", 1)[1] if "=" in p else Path(p).name for p in packages]
         if not all((d / n).exists() for n in names):
             sh(
                 [str(SCRIPTS / "go-build.sh"), module, version, str(d), *packages],
-                env={"GO_EXTRA_REQUIRES": " ".join(extra_requires)},
+                env={"GO_EXTRA_REQUIRES": " ".join(extra_requires), "GO_LDFLAGS": ldflags},
             )
         return d
 

@@ -33,11 +33,12 @@ def scene_for(
     hosts=(),
     run_ca=None,
     certificates: dict[str, str] | None = None,
+    address: str | None = None,
 ) -> Scene:
-    """The scene of one test on ``controller``: its address, the test's own
-    names for the guide's ``hosts``, and the pods of ``backends``."""
+    """The scene of one test on ``controller``: its address (or ``address``),
+    the test's own names for the guide's ``hosts``, and the pods of ``backends``."""
     return Scene(
-        address=controller.address,
+        address=address or controller.address,
         timeouts=timeouts,
         backends={name: b.pods for name, b in backends.items()},
         hosts={h: unique_host(ns, h) for h in hosts},
@@ -93,3 +94,19 @@ def deploy_web_gateway(
 def web_gateway(controller, kube, ns, run_ca, timeouts) -> WebGateway:
     """The guide's web-gateway in the controller's idiom (the guide's YAML itself on the NGINX-class ones)."""
     return deploy_web_gateway(controller, kube, ns, run_ca, timeouts, WEB_GATEWAY[controller.name])
+
+
+def gateway_vars(controller, **more) -> dict:
+    """What a Gateway manifest needs from its implementation: the
+    GatewayClass and the listener port for each protocol it serves."""
+    ports = {
+        f"{p}_port": controller.gateway_port(p)
+        for p in ("http", "https", "tcp", "udp")
+        if controller.supports_listener(p)
+    }
+    return {"gateway_class": controller.gateway_class, **ports, **more}
+
+
+def gateway_scene(controller, kube, timeouts, ns: str, gateway: str, *, gateway_ns: str | None = None, **kw) -> Scene:
+    """A scene addressed at a Gateway: where its status says it listens."""
+    return scene_for(controller, timeouts, ns, address=controller.gateway_address(gateway_ns or ns, gateway), **kw)

@@ -1,50 +1,196 @@
-"""Gateway API: the migration path and multi-protocol routing.
+"""Gateway API: the guide's routing as Gateway + routes, multi-protocol
+routing, and role-oriented design, on every Gateway API implementation of the
+matrix (Traefik and Envoy Gateway).
 
-> From Ingress to Gateway API: Perform a one-time conversion (Ingress ->
-> HTTPRoute + Gateway/GatewayClass). For richer multi-protocol control,
-> evaluate Gateway API (HTTPRoute, GRPCRoute, TCPRoute, etc.).
+> Consider Gateway API if you want role-oriented, multi-protocol routing and
+> cleaner separation of duties. ... For richer multi-protocol control,
+> evaluate Gateway API (HTTPRoute, GRPCRoute, TCPRoute, etc.). ... From
+> Ingress to Gateway API: Perform a one-time conversion (Ingress ->
+> HTTPRoute + Gateway/GatewayClass).
 
-ingress-nginx implements no Gateway API, so these claims are checked on the
-controllers that do (the guide names Traefik). Applying a Gateway or a route
-waits on its status (harness/kube.py): a rejected route fails at once with
-the conditions the controller wrote.
+ingress-nginx and F5's controller implement no Gateway API here, so these
+claims are checked on the implementations that do. Applying a Gateway or a
+route waits on its status (harness/kube.py): its Accepted and ResolvedRefs
+conditions join the evidence, and a rejection fails at once with them.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from harness.backends import Backend, deploy_echo, deploy_tcp_echo_pods
-from harness.expect import Expectation, Request, Response, http, verify, verify_all
-from harness.kube import load_manifest, rename_hosts
+from harness.backends import (
+    UDP_WHOAMI,
+    Backend,
+    deploy_echo,
+    deploy_grpc_echo,
+    deploy_tcp_echo_pods,
+    deploy_udp_echo,
+    secret_cert_sha256,
+    tls_secret,
+)
+from harness.expect import (
+    GRPC_UNIMPLEMENTED,
+    Expectation,
+    Request,
+    Response,
+    grpc,
+    http,
+    https,
+    throughout,
+    verify,
+    verify_all,
+)
+from harness.kube import load_manifest, rename_hosts, unique_host
+from harness.plugin import not_checkable
 
-from .conftest import scene_for
+from .conftest import gateway_scene, gateway_vars
 
-pytestmark = pytest.mark.controllers("traefik")
+pytestmark = pytest.mark.gateway_api
+
+GW = "gateway.networking.k8s.io/v1"
 
 # manifests/gateway/web-gateway.yaml: the guide's Ingress converted to a Gateway and an HTTPRoute
 MIGRATED = [
-    http("shop.example.com", "/api/users", backend="api-svc"),
+    http("shop.example.com", "/api/users", backend="api-svc", seen_path="/"),
     http("shop.example.com", "/", backend="frontend-svc"),
 ]
+# manifests/gateway/web-gateway-https.yaml: TLS at the HTTPS listener, plain HTTP redirected
+WEB_HTTPS = [
+    https("shop.example.com", "/api", backend="api-svc", certificate="shop-tls", backend_tls=False),
+    https("shop.example.com", "/cart", backend="frontend-svc", certificate="shop-tls", backend_tls=False),
+    http("shop.example.com", "/api", status=301, redirect="https://shop.example.com/api"),
+]
+# manifests/gateway/grpc-route.yaml: by service and method
+GRPC_ECHO = "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho"
+GRPC_ROUTES = [
+    grpc("grpc.example.com", f"{GRPC_ECHO}/Echo", backend="grpc-one", seen_path=f"{GRPC_ECHO}/Echo"),
+    grpc("grpc.example.com", f"{GRPC_ECHO}/EchoTwo", backend="grpc-two", seen_path=f"{GRPC_ECHO}/EchoTwo"),
+]
+GRPC_UNROUTED = grpc("grpc.example.com", f"{GRPC_ECHO}/EchoThree", status=GRPC_UNIMPLEMENTED)
 # manifests/gateway/tcp-route.yaml: a TCP listener on 9100 and a TCPRoute to tcp-app
 TCP_ROUTE = Expectation(Request("tcp", port=9100), Response(backend="tcp-app"))
+# manifests/gateway/udp-route.yaml: a UDP listener and a UDPRoute to the UDP echo
+UDP_ROUTE = Expectation(Request("udp", port=5353, payload=UDP_WHOAMI), Response(backend="udp-echo"))
 
 
 @pytest.mark.claim("gateway-ingress-migration")
 def test_ingress_converted_to_httproute_routes_the_same(controller, kube, ns, timeouts, evidence):
     backends = deploy_echo(kube, ns, "api-svc", "frontend-svc")
-    scene = scene_for(controller, timeouts, ns, backends=backends, hosts=["shop.example.com"])
-    docs = load_manifest("gateway/web-gateway.yaml", gateway_class=controller.gateway_class)
-    kube.apply(rename_hosts(docs, dict(scene.hosts)), namespace=ns)
+    hosts = {"shop.example.com": unique_host(ns, "shop.example.com")}
+    kube.apply(rename_hosts(load_manifest("gateway/web-gateway.yaml", **gateway_vars(controller)), hosts), namespace=ns)
+    scene = gateway_scene(controller, kube, timeouts, ns, "web-gateway", backends=backends, hosts=list(hosts))
     api, _ = verify_all(MIGRATED, scene, evidence)
     evidence.note(f"with the URLRewrite ReplaceFullPath '/' filter, api-svc received path {api.echo.get('path')!r}")
+
+
+@pytest.mark.claim("gateway-web-routing")
+def test_web_gateway_with_tls_and_redirect(controller, kube, ns, run_ca, timeouts, evidence):
+    """The guide's web-gateway as a Gateway with an HTTPS listener (TLS from
+    a Secret) and host/path routes, and an HTTP listener that redirects."""
+    backends = deploy_echo(kube, ns, "api-svc", "frontend-svc")
+    host = unique_host(ns, "shop.example.com")
+    tls_secret(kube, ns, "shop-tls", run_ca.issue_cert(host))
+    docs = load_manifest("gateway/web-gateway-https.yaml", **gateway_vars(controller))
+    kube.apply(rename_hosts(docs, {"shop.example.com": host}), namespace=ns)
+    scene = gateway_scene(
+        controller,
+        kube,
+        timeouts,
+        ns,
+        "web-gateway",
+        backends=backends,
+        hosts=["shop.example.com"],
+        run_ca=run_ca,
+        certificates={"shop-tls": secret_cert_sha256(kube, ns, "shop-tls")},
+    )
+    verify_all(WEB_HTTPS, scene, evidence, hint=lambda: f"{controller.name} logs; Gateway and HTTPRoute status")
+
+
+@pytest.mark.claim("gateway-grpc")
+def test_grpcroute_routes_by_service_and_method(controller, kube, ns, timeouts, evidence):
+    backends = deploy_grpc_echo(kube, ns, "grpc-one", "grpc-two")
+    host = unique_host(ns, "grpc.example.com")
+    docs = load_manifest("gateway/grpc-route.yaml", **gateway_vars(controller))
+    kube.apply(rename_hosts(docs, {"grpc.example.com": host}), namespace=ns)
+    scene = gateway_scene(controller, kube, timeouts, ns, "grpc-gateway", backends=backends, hosts=["grpc.example.com"])
+    verify_all(GRPC_ROUTES, scene, evidence)
+    r = verify(GRPC_UNROUTED, scene, evidence)
+    evidence.note(
+        f"a method with no rule ({GRPC_UNROUTED.request.path.rsplit('/', 1)[1]}) is refused: "
+        f"{r.code_name} ({r.details[:80]})"
+    )
 
 
 @pytest.mark.claim("gateway-multi-protocol")
 def test_tcproute_carries_plain_tcp(controller, kube, ns, timeouts, evidence):
     deploy_tcp_echo_pods(kube, ns, "tcp-app", port=1883)
-    kube.apply(load_manifest("gateway/tcp-route.yaml", gateway_class=controller.gateway_class), namespace=ns)
+    kube.apply(load_manifest("gateway/tcp-route.yaml", **gateway_vars(controller)), namespace=ns)
     pods = tuple(kube.wait_endpoints(ns, "tcp-app"))
-    scene = scene_for(controller, timeouts, ns, backends={"tcp-app": Backend("tcp-app", ns, pods)})
+    scene = gateway_scene(
+        controller, kube, timeouts, ns, "l4-gateway", backends={"tcp-app": Backend("tcp-app", ns, pods)}
+    )
     verify(TCP_ROUTE, scene, evidence, hint="Gateway/TCPRoute status; controller logs")
+
+
+@pytest.mark.claim("gateway-udp")
+def test_udproute_carries_udp(controller, kube, ns, timeouts, evidence):
+    gc = kube.get(GW, "GatewayClass", controller.gateway_class) or {}
+    features = sorted(f.get("name", "") for f in gc.get("status", {}).get("supportedFeatures") or [])
+    evidence.add(f"GatewayClass {controller.gateway_class} supportedFeatures", features or "none listed")
+    if not controller.supports_listener("udp"):
+        not_checkable(
+            f"not supported by this implementation: {controller.name} has no UDP listener for a "
+            f"Gateway, and its GatewayClass lists {'UDPRoute' if 'UDPRoute' in features else 'no UDPRoute'} "
+            "among its supported features"
+        )
+    udp = deploy_udp_echo(kube, ns, "udp-echo")
+    kube.apply(load_manifest("gateway/udp-route.yaml", **gateway_vars(controller)), namespace=ns)
+    scene = gateway_scene(controller, kube, timeouts, ns, "udp-gateway", backends={"udp-echo": udp})
+    verify(UDP_ROUTE, scene, evidence, hint="Gateway/UDPRoute status; controller logs")
+
+
+@pytest.mark.claim("gateway-roles")
+def test_roles_allowed_routes_and_reference_grants(controller, kube, ns, namespaces, timeouts, evidence):
+    """The platform's Gateway admits routes only from labelled namespaces;
+    a backend in another namespace needs that namespace's ReferenceGrant."""
+    infra = namespaces.make("infra")
+    granted = namespaces.make("app", labels={"exposure-harness/gateway-access": "granted"})
+    denied = namespaces.make("other")
+    shared = namespaces.make("shared")
+    hosts = {h: unique_host(ns, h) for h in ("team.example.com", "rogue.example.com", "cross.example.com")}
+    pods = {
+        **{n: b.pods for n, b in deploy_echo(kube, granted, "team-svc").items()},
+        **{n: b.pods for n, b in deploy_echo(kube, denied, "rogue-svc").items()},
+        **{n: b.pods for n, b in deploy_echo(kube, shared, "shared-svc").items()},
+    }
+    backends = {n: Backend(n, "", p) for n, p in pods.items()}
+    kube.apply(load_manifest("gateway/roles/shared-gateway.yaml", **gateway_vars(controller, infra_ns=infra)))
+    scene = gateway_scene(
+        controller, kube, timeouts, ns, "shared-gateway", gateway_ns=infra, backends=backends, hosts=list(hosts)
+    )
+
+    def route(name: str, app_ns: str, host: str, backend: str, backend_ns: str) -> list[dict]:
+        return load_manifest(
+            "gateway/roles/app-route.yaml",
+            name=name,
+            app_ns=app_ns,
+            infra_ns=infra,
+            host=hosts[host],
+            backend=backend,
+            backend_ns=backend_ns,
+        )
+
+    # a team in a granted namespace attaches its route and is served
+    kube.apply(route("team", granted, "team.example.com", "team-svc", granted))
+    verify(http("team.example.com", backend="team-svc"), scene, evidence)
+    # a namespace without the label: the route is not attached (status says why) and not routed
+    kube.apply(route("rogue", denied, "rogue.example.com", "rogue-svc", denied), gate=False)
+    kube.wait_rejected(GW, "HTTPRoute", "rogue", denied, "NotAllowedByListeners")
+    throughout(http("rogue.example.com", status=None, backend="rogue-svc", reached=False), scene, evidence)
+    # a backend in another namespace: refused until that namespace grants the reference
+    kube.apply(route("cross", granted, "cross.example.com", "shared-svc", shared), gate=False)
+    kube.wait_rejected(GW, "HTTPRoute", "cross", granted, "RefNotPermitted")
+    throughout(http("cross.example.com", status=None, backend="shared-svc", reached=False), scene, evidence)
+    kube.apply(load_manifest("gateway/roles/reference-grant.yaml", app_ns=granted, backend_ns=shared))
+    kube.wait_accepted(GW, "HTTPRoute", "cross", granted)
+    verify(http("cross.example.com", backend="shared-svc"), scene, evidence)

@@ -11,7 +11,7 @@ import ipaddress
 import pytest
 
 from harness.addons import metallb
-from harness.backends import deploy_tcp_echo_pods
+from harness.backends import UDP_WHOAMI, deploy_tcp_echo_pods, deploy_udp_echo
 from harness.expect import Expectation, Request, Response, Scene, verify
 from harness.kube import load_manifest
 from harness.probes import never
@@ -44,6 +44,21 @@ def test_tcp_to_external_address_reaches_tcp_app_pods(kube, ns, timeouts, eviden
     address = kube.wait_load_balancer(ns, "tcp-app")
     scene = Scene(address=address, timeouts=timeouts, backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app")})
     verify(REACHES_TCP_APP, scene, evidence, hint=f"kubectl -n {ns} get endpointslices; MetalLB speaker logs")
+
+
+# UDP: a DNS TXT query the UDP echo (CoreDNS) answers with its pod's name
+REACHES_UDP_ECHO = Expectation(
+    Request("udp", port=53, payload=UDP_WHOAMI), Response(backend="udp-echo"), label="udp probe"
+)
+
+
+@pytest.mark.claim("lb-udp")
+def test_udp_load_balancer_service(kube, ns, timeouts, evidence):
+    udp = deploy_udp_echo(kube, ns, "udp-echo", replicas=2, service_type="LoadBalancer")
+    address = kube.wait_load_balancer(ns, "udp-echo")
+    evidence.add("service", {"name": "udp-echo", "external address": address, "port": "53/UDP"})
+    scene = Scene(address=address, timeouts=timeouts, backends={"udp-echo": udp.pods})
+    verify(REACHES_UDP_ECHO, scene, evidence, hint=f"kubectl -n {ns} get endpointslices; MetalLB speaker logs")
 
 
 @pytest.mark.claim("lb-needs-implementation")

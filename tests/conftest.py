@@ -325,3 +325,67 @@ def traefik(
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def _echo_descriptors():
+    """The test gRPC service, described in code (no generated files): a
+    Say/Other service whose reply carries what the Gateway API echo server's
+    does (the method it served and its pod)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool
+
+    f = descriptor_pb2.FileDescriptorProto(name="harness_test_echo.proto", package="harness.test", syntax="proto3")
+    f.message_type.add(name="EchoRequest")
+    ctx = f.message_type.add(name="Context")
+    ctx.field.add(name="pod", number=1, type=9, label=1, json_name="pod")
+    asr = f.message_type.add(name="Assertions")
+    asr.field.add(name="fully_qualified_method", number=1, type=9, label=1, json_name="fullyQualifiedMethod")
+    asr.field.add(name="authority", number=3, type=9, label=1, json_name="authority")
+    asr.field.add(name="context", number=4, type=11, label=1, type_name=".harness.test.Context", json_name="context")
+    rep = f.message_type.add(name="EchoResponse")
+    rep.field.add(
+        name="assertions", number=1, type=11, label=1, type_name=".harness.test.Assertions", json_name="assertions"
+    )
+    svc = f.service.add(name="Echo")
+    for name in ("Say", "Other"):
+        svc.method.add(name=name, input_type=".harness.test.EchoRequest", output_type=".harness.test.EchoResponse")
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(f)
+    return pool
+
+
+@pytest.fixture(scope="session")
+def grpc_echo() -> Iterator[dict]:
+    """A real gRPC server on loopback with server reflection, answering
+    /harness.test.Echo/Say (and nothing else) like the echo server does."""
+    from concurrent import futures
+
+    import grpc
+    from google.protobuf import message_factory
+    from grpc_reflection.v1alpha import reflection
+
+    pool = _echo_descriptors()
+    request_type = message_factory.GetMessageClass(pool.FindMessageTypeByName("harness.test.EchoRequest"))
+    reply_type = message_factory.GetMessageClass(pool.FindMessageTypeByName("harness.test.EchoResponse"))
+
+    def say(_request, context):
+        reply = reply_type()
+        reply.assertions.fully_qualified_method = "/harness.test.Echo/Say"
+        reply.assertions.context.pod = "grpc-echo-pod"
+        reply.assertions.authority = dict(context.invocation_metadata()).get(":authority", "")
+        return reply
+
+    handler = grpc.method_handlers_generic_handler(
+        "harness.test.Echo",
+        {
+            "Say": grpc.unary_unary_rpc_method_handler(
+                say, request_deserializer=request_type.FromString, response_serializer=lambda m: m.SerializeToString()
+            ),
+        },
+    )
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server.add_generic_rpc_handlers((handler,))
+    reflection.enable_server_reflection(["harness.test.Echo", reflection.SERVICE_NAME], server, pool)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield {"port": port, "pod": "grpc-echo-pod"}
+    server.stop(grace=None)

@@ -45,7 +45,7 @@ def test_unknown_controller(tmp_path):
     res = run_suites(tmp_path, "--controllers=traefik,haproxy")
     assert res.returncode == 4
     assert error_lines(res) == [
-        "ERROR: unknown controller haproxy; choose from: nginx, nginx-inc, traefik, traefik-nginx"
+        "ERROR: unknown controller haproxy; choose from: nginx, nginx-inc, traefik, traefik-nginx, envoy-gateway"
     ]
 
 

@@ -13,12 +13,13 @@ import pytest
 from harness.backends import cert_sha256
 from harness.expect import (
     DEFAULT_CERTIFICATE,
+    GRPC_UNIMPLEMENTED,
     Expectation,
-    NotImplementedYet,
     Request,
     Response,
     Scene,
     describe,
+    grpc,
     http,
     https,
     label,
@@ -75,6 +76,12 @@ def scene(traefik, ca, fast_timeouts) -> Scene:
 def on(port: int, exp: Expectation) -> Expectation:
     """The row sent to ``port`` (Traefik listens on free ports, not 80/443)."""
     return replace(exp, request=replace(exp.request, port=port))
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed once we leave: nothing listens
 
 
 def quick(scene: Scene) -> Scene:
@@ -218,11 +225,29 @@ def test_tcp_and_udp_through_traefik(traefik, scene):
         verify(wrong, quick(scene))
 
 
-def test_grpc_is_declared_but_not_implemented_yet(scene):
-    row = Expectation(Request("grpc", "shop.guide", "/echo.Echo/Say"), Response(backend="api-svc"))
-    with pytest.raises(NotImplementedYet, match="gRPC probes are not implemented yet"):
-        verify(row, scene)
-    assert not isinstance(NotImplementedYet("x"), AssertionError)  # a harness error, never a refutation
+def test_grpc_rows_against_a_real_grpc_server(grpc_echo, scene):
+    """A real gRPC server with reflection on loopback: the probe learns the
+    types by reflection, calls the method, and the row compares the status,
+    the pod that answered and the method it served."""
+    at = replace(scene, address="127.0.0.1", backends={**scene.backends, "grpc-echo": [grpc_echo["pod"]]})
+    ok = grpc(
+        "grpc.guide",
+        "/harness.test.Echo/Say",
+        port=grpc_echo["port"],
+        backend="grpc-echo",
+        seen_path="/harness.test.Echo/Say",
+    )
+    r = verify(ok, at)
+    assert (r.code_name, r.echo["pod"], r.authority) == ("OK", grpc_echo["pod"], "grpc.guide")
+    for method in ("/harness.test.Echo/Other", "/harness.test.Nowhere/Missing"):  # described, and not even that
+        unrouted = grpc("grpc.guide", method, port=grpc_echo["port"], status=GRPC_UNIMPLEMENTED)
+        assert verify(unrouted, at).code_name == "UNIMPLEMENTED"
+    wrong = grpc("grpc.guide", "/harness.test.Echo/Say", port=grpc_echo["port"], backend="api-svc")
+    with pytest.raises(CheckFailed, match="answered by grpc-echo-pod, wanted a pod of api-svc"):
+        verify(wrong, quick(at))
+    closed = grpc("grpc.guide", "/harness.test.Echo/Say", port=closed_port(), backend="grpc-echo")
+    with pytest.raises(CheckFailed, match="timeout|refused"):
+        verify(closed, quick(at))
 
 
 def test_rows_are_validated_when_written():

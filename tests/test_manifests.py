@@ -85,3 +85,19 @@ def test_addon_manifests_render():
     assert ("IngressClass", "traefik") in kinds and ("GatewayClass", "traefik") in kinds
     svc = next(d for d in docs if d["kind"] == "Service")
     assert svc["spec"]["type"] == "LoadBalancer"
+
+
+def test_metallb_pools_of_differently_named_clusters_rarely_overlap():
+    import ipaddress
+
+    from harness.addons.metallb import POOL_SIZE, pool_range
+
+    kind_net = ipaddress.IPv4Network("172.18.0.0/16")
+    ranges = {name: pool_range(kind_net, name) for name in ("exposure-harness", "a", "b", "c", "d", "e")}
+    for r in ranges.values():
+        lo, hi = (ipaddress.IPv4Address(x) for x in r.split("-"))
+        assert int(hi) - int(lo) + 1 == POOL_SIZE and lo in kind_net and hi < kind_net.broadcast_address
+        assert str(lo).startswith("172.18.255.")
+    assert len(set(ranges.values())) > 1  # several slices are in use
+    small = ipaddress.ip_network("10.9.8.0/24")
+    assert pool_range(small, "a") == pool_range(small, "b") == "10.9.8.200-10.9.8.250"

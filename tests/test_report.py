@@ -20,6 +20,7 @@ def test_catalog_ids_unique_and_areas_known():
         "tls",
         "consolidation",
         "troubleshooting",
+        "migration",
         "gateway",
         "cloud",
         "performance",
@@ -114,7 +115,7 @@ def test_unknown_controller_is_one_line(pytester):
     result = _run(pytester, "def test_x():\n    pass\n", "--controllers=haproxy")
     assert result.ret == 4
     result.stderr.fnmatch_lines(
-        ["ERROR: unknown controller haproxy; choose from: nginx, nginx-inc, traefik, traefik-nginx"]
+        ["ERROR: unknown controller haproxy; choose from: nginx, nginx-inc, traefik, traefik-nginx, envoy-gateway"]
     )
 
 

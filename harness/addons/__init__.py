@@ -22,6 +22,7 @@ from .. import cluster as clusters
 from ..cluster import Cluster, log
 from ..kube import Kube
 from ..options import Options
+from ..probes import eventually
 
 
 class AddonUnavailable(Exception):
@@ -70,6 +71,42 @@ class BoundController:
     def service(self) -> tuple[str, str]:
         return self.addon.namespace, self.addon.service
 
+    def gateway_port(self, protocol: str) -> int:
+        """The listener port a Gateway of this implementation declares for
+        ``protocol`` (http, https, tcp, udp)."""
+        return self._ports(protocol)[0]
+
+    def probe_port(self, protocol: str) -> int:
+        """The port a client reaches that listener on, at the Gateway's address."""
+        return self._ports(protocol)[1]
+
+    def supports_listener(self, protocol: str) -> bool:
+        return protocol in getattr(self.addon, "gateway_ports", {})
+
+    def _ports(self, protocol: str) -> tuple[int, int]:
+        ports = getattr(self.addon, "gateway_ports", {})
+        if protocol not in ports:
+            raise KeyError(f"{self.name} has no {protocol} listener port configured")
+        return ports[protocol]
+
+    def gateway_address(self, namespace: str, gateway: str) -> str:
+        """The address a Gateway's status reports (its implementation's LoadBalancer address)."""
+        kube = self.ctx.kube
+
+        def addressed() -> str:
+            gw = kube.get("gateway.networking.k8s.io/v1", "Gateway", gateway, namespace) or {}
+            values = [a.get("value") for a in gw.get("status", {}).get("addresses", []) if a.get("value")]
+            assert values, f"Gateway {namespace}/{gateway} reports no address yet"
+            return str(values[0])
+
+        return eventually(
+            addressed,
+            what=f"address of Gateway {namespace}/{gateway}",
+            timeouts=kube.timeouts,
+            deadline=kube.timeouts.load_balancer_address,
+            hint=f"{self.name} logs; the Gateway's status; MetalLB for its Service",
+        )
+
     def logs(self, tail: int = 300) -> dict[str, str]:
         return self.ctx.kube.pod_logs(self.addon.namespace, self.addon.log_selector, tail=tail)
 
@@ -79,8 +116,8 @@ class BoundController:
 
 class ControllerAddon(Addon, Protocol):
     controller: str
-    ingress_class: str
-    gateway_class: str | None
+    ingress_class: str | None  # None: not an Ingress controller
+    gateway_class: str | None  # None: no Gateway API implementation
     default_certificate_cn: str | None  # what it presents for names it has no certificate for (None: refuses)
     namespace: str
     service: str
@@ -129,7 +166,7 @@ def load_images(ctx: Context, addon: Addon) -> None:
 
 
 def _registry() -> dict[str, Addon]:
-    from . import gateway_api, ingress_nginx, metallb, nginx_inc, traefik, traefik_nginx
+    from . import envoy_gateway, gateway_api, ingress_nginx, metallb, nginx_inc, traefik, traefik_nginx
 
     addons: list[Addon] = [
         metallb.ADDON,
@@ -138,6 +175,7 @@ def _registry() -> dict[str, Addon]:
         nginx_inc.ADDON,
         traefik.ADDON,
         traefik_nginx.ADDON,
+        envoy_gateway.ADDON,
     ]
     return {a.name: a for a in addons}
 

@@ -24,6 +24,9 @@ CHANNEL = os.environ.get("GATEWAY_API_CHANNEL", "experimental")
 ECHO_MODULE = "sigs.k8s.io/gateway-api/conformance"
 ECHO_VERSION = "v1.5.1"
 ECHO_IMAGE = f"registry.k8s.io/gateway-api/echo-basic:{ECHO_VERSION}"
+# The UDP backend: CoreDNS, as Kubernetes v1.34's kubeadm names it, so every
+# node already holds it (the Gateway API conformance suite's UDP backend too).
+COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.1"
 
 
 def crds(channel: str = CHANNEL) -> list[dict]:

@@ -8,6 +8,7 @@ type LoadBalancer gets an address the machine running the tests can reach.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import subprocess
@@ -56,17 +57,30 @@ def docker_subnets(network: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6N
     return [ipaddress.ip_network(c["Subnet"], strict=False) for c in json.loads(out.stdout or "[]") if c.get("Subnet")]
 
 
-def docker_network_range(network: str) -> str:
-    """An address range at the top of ``network``'s IPv4 subnet, away from
-    the addresses docker hands out from the bottom."""
+POOL_SIZE = 51
+
+
+def pool_range(subnet: ipaddress.IPv4Network | ipaddress.IPv6Network, cluster: str) -> str:
+    """51 addresses near the top of ``subnet``, away from the addresses
+    docker hands out from the bottom. Clusters of other names on the same
+    docker network (a kept cluster, a second checkout's run) get other
+    slices of the top /24 when the subnet is that large, chosen by a hash of
+    the name, so two clusters' MetalLB speakers rarely answer for one address."""
+    top = subnet.broadcast_address - 5
+    slices = 4 if subnet.num_addresses >= 1024 else 1
+    slot = int(hashlib.sha256(cluster.encode()).hexdigest(), 16) % slices
+    hi = top - slot * 60
+    return f"{hi - (POOL_SIZE - 1)}-{hi}"
+
+
+def docker_network_range(network: str, cluster: str) -> str:
+    """The pool for ``cluster`` on the docker network its nodes sit on."""
     subnets = docker_subnets(network)
     if subnets is None:
         raise ManifestError(f"cannot read docker network {network}")
     for subnet in subnets:
         if subnet.version == 4 and subnet.num_addresses >= 64:
-            hi = subnet.broadcast_address - 5
-            lo = hi - 50
-            return f"{lo}-{hi}"
+            return pool_range(subnet, cluster)
     raise ManifestError(f"docker network {network} has no IPv4 subnet large enough for a MetalLB pool")
 
 
@@ -110,7 +124,11 @@ class MetalLB:
                 "(install a load-balancer implementation in that cluster yourself)"
             )
         docs = parse_manifest(
-            POOL_YAML, source="metallb pool", pool=POOL, namespace=NAMESPACE, addresses=docker_network_range(network)
+            POOL_YAML,
+            source="metallb pool",
+            pool=POOL,
+            namespace=NAMESPACE,
+            addresses=docker_network_range(network, ctx.cluster.name),
         )
         kube.apply(_manifest())
         kube.wait_deployments(NAMESPACE, ["controller"], deadline=kube.timeouts.addon_ready)

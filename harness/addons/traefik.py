@@ -36,6 +36,9 @@ class Traefik:
     service = "traefik"
     log_selector = "app=traefik"
     notice = None
+    # Gateway listener port -> the Service port that reaches it (Traefik's entrypoints; no UDP entrypoint:
+    # Traefik implements no UDPRoute)
+    gateway_ports = {"http": (8000, 80), "https": (8443, 443), "tcp": (9100, 9100)}
 
     def images(self) -> list[str]:
         return [IMAGE]
