@@ -27,12 +27,13 @@ from harness.addons.gateway_api import ECHO_IMAGE
 from harness.backends import Backend, deploy_echo, deploy_tcp_echo_pods, secret_cert_sha256, tls_secret
 from harness.diagnose import ClusterSource, Diagnosis, diagnose
 from harness.expect import DEFAULT_CERTIFICATE, Expectation, Request, Response, Scene, http, https, throughout, verify
-from harness.kube import load_manifest, rename_hosts
+from harness.kube import load_manifest, rename_hosts, unique_host
 from harness.options import ROOT
-from harness.plugin import not_checkable
 from harness.probes import eventually, never
 
-from .conftest import scene_for
+from .conftest import gateway_scene, gateway_vars, scene_for
+
+GW = "gateway.networking.k8s.io/v1"
 
 # through the controller: the shop pods answer shop.example.com, or must not
 ROUTED = replace(http("shop.example.com", backend="shop"), label="recovery")
@@ -278,26 +279,35 @@ def test_load_balancer_class_and_annotations_are_named_and_fixed(
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.gateway_api
 @pytest.mark.claim("troubleshoot-gateway-class")
 def test_gateway_class_no_controller_serves_is_named_and_fixed(
     controller, kube, ns, timeouts, evidence, cluster_scoped
 ):
-    if not controller.gateway_class:
-        not_checkable(f"{controller.name} implements no Gateway API")
-    scene = scene_for(controller, timeouts, ns, backends=_shop(kube, ns), hosts=["shop.example.com"])
+    shop = _shop(kube, ns)
+    hosts = {"shop.example.com": unique_host(ns, "shop.example.com")}
     orphan = load_manifest("troubleshooting/unserved-gatewayclass.yaml", name=f"unserved-{ns.rsplit('-', 1)[-1]}")
     cluster_scoped.extend(orphan)
     kube.apply(orphan, gate=False)
-    broken = rename_hosts(
-        load_manifest("troubleshooting/shop-gateway.yaml", gateway_class=orphan[0]["metadata"]["name"]),
-        dict(scene.hosts),
-    )
+    unserved = gateway_vars(controller, gateway_class=orphan[0]["metadata"]["name"])
+    broken = rename_hosts(load_manifest("troubleshooting/shop-gateway.yaml", **unserved), hosts)
     kube.apply(broken, namespace=ns, gate=False)  # nobody will accept it: no status gate
-    throughout(UNROUTED, scene, evidence)
+
+    def unserved_gateway():
+        gw = kube.get(GW, "Gateway", "shop", ns) or {}
+        status = gw.get("status") or {}
+        accepted: dict = next((c for c in status.get("conditions") or [] if c.get("type") == "Accepted"), {})
+        assert accepted.get("status") != "True", f"Gateway shop was accepted: {accepted}"
+        assert not status.get("addresses"), f"Gateway shop got addresses {status.get('addresses')}"
+        return f"Accepted {accepted.get('status')} {accepted.get('reason')}; no address"
+
+    symptom = never(unserved_gateway, what="Gateway shop stays unaccepted, without an address", timeouts=timeouts)
+    evidence.add("symptom", symptom.evidence())
     d = diagnosed(kube, "httproute/shop", ns, timeouts, evidence, "gatewayclass-not-accepted")
     evidence.note(f"diagnosis: {d.findings[0].summary}")
     kube.delete(broken[:1], namespace=ns)  # a new Gateway of the served class (not an edit of the class name)
-    fixed = load_manifest("troubleshooting/shop-gateway.yaml", gateway_class=controller.gateway_class)
-    kube.apply(rename_hosts(fixed, dict(scene.hosts)), namespace=ns)
+    fixed = load_manifest("troubleshooting/shop-gateway.yaml", **gateway_vars(controller))
+    kube.apply(rename_hosts(fixed, hosts), namespace=ns)
+    scene = gateway_scene(controller, kube, timeouts, ns, "shop", backends=shop, hosts=list(hosts))
     verify(ROUTED, scene, evidence)
     diagnosed(kube, "httproute/shop", ns, timeouts, evidence, label="recovery")
