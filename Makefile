@@ -2,6 +2,7 @@
 #   make test     lint, then the harness's own tests (no cluster)
 #   make lint     ruff (format and lint) and mypy over the whole tree
 #   make e2e      set up everything, run the suites on a kind cluster, write the claims report
+#                 (ARTICLE=PATH.md also checks that article's YAML: reports/article-report.md)
 #   make images   build every image the e2e needs from packages (offline machines)
 #   make diagnose TARGET=ingress/web NS=shop   name what is wrong with an exposure, and the fix
 #   make clean    remove what the harness created
@@ -24,6 +25,8 @@ PYTEST_ARGS ?=
 TARGET ?=
 NS ?= default
 KUBECONFIG_PATH ?=
+# A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
+ARTICLE ?=
 
 .PHONY: venv lint test e2e diagnose images bench bench-latency clean clean-images
 
@@ -47,7 +50,7 @@ test: lint
 e2e: venv
 	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
 	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) \
-	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(if $(ARTICLE),--article=$(abspath $(ARTICLE))) $(PYTEST_ARGS)
 
 # exit status: 0 no problem found, 1 problems found, 2 bad input (missing object, unreachable cluster, RBAC)
 diagnose: venv

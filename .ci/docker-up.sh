@@ -13,10 +13,12 @@ log=${DOCKERD_LOG:-/var/log/dockerd-ci.log}
 
 say() { printf '[docker-up] %s\n' "$*"; }
 
-# Debian packages CI needs: the engine, and debootstrap for `make images`
+# Debian packages CI needs: the engine, debootstrap for `make images`, and
+# chromium for the test that renders the HTML report in a real browser
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io iptables)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive

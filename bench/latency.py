@@ -12,43 +12,23 @@ here, which is what a reader of the numbers can compare.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
 
-import httpx
 import trustme
 
 from harness import cluster as clusters
+from harness import latency
 from harness.addons import CONTROLLER_ADDONS, BoundController, Context, ensure_addons
 from harness.backends import deploy_echo, tls_secret
-from harness.kube import Kube
+from harness.kube import Kube, load_manifest
 from harness.options import ROOT, Options
-from harness.probes import Timeouts, client_context, eventually, http_get
+from harness.probes import Timeouts, eventually, http_get
 from harness.upstream import CACHE
 
 NAMESPACE = "bench-latency"
 HOST = "bench.example.com"
-
-
-def measure(address: str, port: int, *, https: bool, ca_pem: bytes, n: int, keepalive: bool) -> list[float]:
-    """Milliseconds per GET, all on one connection or each on a new one
-    (``Connection: close``: TCP and, for HTTPS, a full TLS handshake each
-    time). The client's TLS context is built once, outside the timing."""
-    times: list[float] = []
-    url = f"{'https' if https else 'http'}://{address}:{port}/"
-    ext = {"sni_hostname": HOST} if https else {}
-    headers = {"Host": HOST} if keepalive else {"Host": HOST, "Connection": "close"}
-    with httpx.Client(verify=client_context(ca_pem) if https else False, timeout=5, trust_env=False) as client:
-        for _ in range(n):
-            started = time.perf_counter()
-            r = client.send(client.build_request("GET", url, headers=headers, extensions=ext))
-            times.append((time.perf_counter() - started) * 1000)
-            if r.status_code != 200:
-                raise SystemExit(f"bench: {url} answered {r.status_code}")
-    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,34 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         kube.create_namespace(NAMESPACE, labels={"exposure-harness/test": "true"})
         deploy_echo(kube, NAMESPACE, "echo", service_type="LoadBalancer")
         tls_secret(kube, NAMESPACE, "bench-tls", ca.issue_cert(HOST))
-        kube.apply(
-            [
-                {
-                    "apiVersion": "networking.k8s.io/v1",
-                    "kind": "Ingress",
-                    "metadata": {"name": "bench"},
-                    "spec": {
-                        "ingressClassName": "traefik",
-                        "tls": [{"hosts": [HOST], "secretName": "bench-tls"}],
-                        "rules": [
-                            {
-                                "host": HOST,
-                                "http": {
-                                    "paths": [
-                                        {
-                                            "path": "/",
-                                            "pathType": "Prefix",
-                                            "backend": {"service": {"name": "echo", "port": {"number": 80}}},
-                                        }
-                                    ]
-                                },
-                            }
-                        ],
-                    },
-                }
-            ],
-            namespace=NAMESPACE,
-        )
+        docs = load_manifest("performance/echo-ingress.yaml", ingress_class="traefik")
+        kube.apply([d for d in docs if d["kind"] == "Ingress"], namespace=NAMESPACE)
         l4 = kube.wait_load_balancer(NAMESPACE, "echo")
         paths = [
             ("L4  LoadBalancer Service (MetalLB), HTTP", l4, 80, False),
@@ -125,13 +79,14 @@ def main(argv: list[str] | None = None) -> int:
                 assert r.status == 200, f"status {r.status}"
 
             eventually(ready, what=f"{address}:{port} routes", timeouts=opts.timeouts)
-        print(f"== {args.n} GETs per path; milliseconds (p50 / p95 / mean)")
+        print(f"== {args.n} GETs per path after {latency.WARMUP} discarded; milliseconds (p50 / p95 / p99, req/s)")
         for keepalive in (True, False):
             print("-- one keep-alive connection" if keepalive else "-- a new connection per request")
             for label, address, port, https in paths:
-                t = measure(address, port, https=https, ca_pem=ca_pem, n=args.n, keepalive=keepalive)
-                q = statistics.quantiles(t, n=20)
-                print(f"  {statistics.median(t):7.2f} / {q[18]:7.2f} / {statistics.mean(t):7.2f}   {label}")
+                p = latency.Path(label, address, port, https)
+                t = latency.measure(p, host=HOST, ca_pem=ca_pem, n=args.n, keepalive=keepalive)
+                s = latency.summarise(label, t)
+                print(f"  {s.p50_ms:7.2f} / {s.p95_ms:7.2f} / {s.p99_ms:7.2f}  {s.requests_per_second:7.1f}   {label}")
         return 0
     finally:
         clusters.release(opts)

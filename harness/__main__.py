@@ -1,30 +1,32 @@
-"""``python -m harness SUBCOMMAND ...``: the harness's tools outside pytest.
+"""``python -m harness COMMAND ...``: the harness's command-line tools.
 
-A subcommand is a module with ``add_arguments(parser)`` and ``run(args) ->
-exit status``; adding one is one line in SUBCOMMANDS.
-"""
+Each command is a module with ``main(argv) -> int``; adding one is one entry
+in ``COMMANDS`` (module, one line of help)."""
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 
-# name -> (module, one-line help)
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
+COMMANDS = {
     "diagnose": ("harness.diagnose.cli", "name the cause of a broken Service, Ingress, Gateway or route, and the fix"),
+    "article": ("harness.article.cli", "check the YAML of a Markdown article on a kind cluster"),
+    "report": ("harness.report_cli", "report merge DIR...: one report from several runs' reports"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
-    modules = {}
-    for name, (module, help_text) in SUBCOMMANDS.items():
-        modules[name] = importlib.import_module(module)
-        modules[name].add_arguments(sub.add_parser(name, help=help_text, description=help_text))
-    args = parser.parse_args(argv)
-    return int(modules[args.command].run(args))
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] not in COMMANDS and args[0] not in ("-h", "--help"):
+        print(f"harness: unknown command {args[0]!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    if not args or args[0] in ("-h", "--help"):
+        out = sys.stdout if args else sys.stderr
+        print("usage: python -m harness COMMAND [ARGS...]\n\ncommands:", file=out)
+        for name, (_, text) in COMMANDS.items():
+            print(f"  {name:<10} {text}", file=out)
+        return 0 if args else 2
+    return int(importlib.import_module(COMMANDS[args[0]][0]).main(args[1:]))
 
 
 if __name__ == "__main__":

@@ -1,29 +1,45 @@
-"""The claim catalog: what the guide says, in its own words, and what we check.
+"""The claim catalog, loaded from ``harness/claims.yaml``: what the guide
+says, in its own words, and what we check.
 
 A claim is data: an id the suites mark their tests with
-(``@pytest.mark.claim("lb-l4-reach")``), the guide's sentence, the area it
-belongs to, and the concrete statement the harness checks. The catalog is the
-report's row order, so two nightly reports line up.
+(``@pytest.mark.claim("lb-l4-reach")``), the guide's sentence, its section,
+the concrete statement the harness checks and the tests whose outcome is the
+verdict; or the reason no cluster can check it, or the issue that will add
+its check. The catalog is the report's row order, so two nightly reports line
+up. Corrections (``corrections:`` in the file) are claims of their own kind:
+a corrected snippet checked on the same cluster as the original.
+
+Adding a claim is one entry in the YAML file; ``tests/test_catalog.py``
+keeps it honest (every sentence quoted verbatim, every claim with a test, a
+reason or a pending issue, every test listed under the claim it marks).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-GUIDE = "Kubernetes Ingress vs Load Balancer: When to Use Each"
+CATALOG_FILE = Path(__file__).with_name("claims.yaml")
+GUIDE_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "guide"
 
 
 class Verdict(str, Enum):
     HOLDS = "holds"
     DOES_NOT_HOLD = "does not hold"
     NOT_CHECKABLE = "not checkable here"
+    PENDING = "not checked yet"  # a check another issue adds (the reason names it)
+    NOT_RUN = "not run"  # the run did not get to it (interrupted, deselected, narrowed)
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
+
+
+SUBJECT_KINDS = ("controllers", "l4")
 
 
 @dataclass(frozen=True)
@@ -39,268 +55,155 @@ class Claim:
     # account in, a price list). Such claims are reported "not checkable
     # here" with this reason in every report, never left out.
     not_checkable: str = ""
+    section: str = ""
+    tests: tuple[str, ...] = ()
+    pending: str = ""  # "issue N": the check is planned there
+    threshold: dict[str, Any] = field(default_factory=dict)
+    kind: str = "claim"  # or "correction"
+    corrects: str = ""  # corrections: the claim whose snippet they correct
+    original: str = ""  # corrections: the manifest they correct
+    manifests: dict[str, str] = field(default_factory=dict)  # corrections: subject -> manifest
+    # an observation value that means the guide's snippet misbehaves: {topics: [...], equals: str, says: str}
+    risk: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fragments(self) -> list[str]:
+        """The quote's verbatim pieces (" ... " joins fragments)."""
+        return [f.strip() for f in self.quote.split(" ... ") if f.strip()]
 
 
-CLAIMS: tuple[Claim, ...] = (
-    # --- Service type LoadBalancer (L4) -----------------------------------
-    Claim(
-        "lb-external-address",
-        "loadbalancer",
-        "A Service Type LoadBalancer asks your cloud to provision an external L4 load balancer for one Service "
-        "endpoint.",
-        "The guide's tcp-app Service (type LoadBalancer, port 1883) gets an external address from the cluster's "
-        "load-balancer implementation (MetalLB here).",
-        per_controller=False,
-    ),
-    Claim(
-        "lb-l4-reach",
-        "loadbalancer",
-        "What you'll see: a cloud L4 LB with a public address that forwards to tcp-app pods.",
-        "A TCP connection to the external address on port 1883 reaches a tcp-app pod (the pod names itself in the "
-        "reply).",
-        per_controller=False,
-    ),
-    Claim(
-        "lb-needs-implementation",
-        "loadbalancer",
-        "A Kubernetes Service that, when supported by the environment, provisions a cloud load balancer ... "
-        "LoadBalancer depends on cloud/provider capabilities.",
-        "With no load-balancer implementation for its class, a type LoadBalancer Service stays pending: no external "
-        "address appears.",
-        per_controller=False,
-    ),
-    Claim(
-        "lb-one-per-service",
-        "consolidation",
-        "Many LoadBalancer Services can create many cloud LBs. ... One Service per LB.",
-        "N Services of type LoadBalancer take N distinct external addresses, each reaching only its own Service.",
-        per_controller=False,
-    ),
-    Claim(
-        "lb-tls-passthrough",
-        "tls",
-        "LoadBalancer: TLS often pass-through; TLS usually handled by app or external LB.",
-        "Through a type LoadBalancer Service in front of a TLS application, the client sees the application's own "
-        "certificate: the load balancer does not terminate TLS.",
-        per_controller=False,
-    ),
-    Claim(
-        "lb-udp",
-        "loadbalancer",
-        "Service Type LoadBalancer: Protocols L4 (TCP/UDP).",
-        "A UDP Service of type LoadBalancer gets an external address, and a UDP exchange to it is answered by one "
-        "of its pods (the pod names itself in the reply).",
-        per_controller=False,
-    ),
-    # --- Ingress (L7) -------------------------------------------------------
-    Claim(
-        "ingress-host-path-routing",
-        "ingress",
-        "What you'll see: one public entry point routes by host/path to multiple Services.",
-        "On the controller's address, shop.example.com (over HTTPS: the guide's web-gateway Ingress terminates TLS "
-        "for it) with path /api reaches api-svc and / reaches frontend-svc; the report notes what plain HTTP gets.",
-    ),
-    Claim(
-        "ingress-rewrite-target",
-        "ingress",
-        "annotations: nginx.ingress.kubernetes.io/rewrite-target: /",
-        "With the guide's rewrite-target: / annotation (or the controller's own equivalent), a request for "
-        "/api/users still reaches api-svc; the report records the path the backend actually receives. On F5's "
-        "NGINX Ingress Controller the guide's YAML is also applied verbatim with only its class renamed.",
-    ),
-    Claim(
-        "ingress-tls-termination",
-        "tls",
-        "TLS terminates at the controller.",
-        "HTTPS to the controller with SNI shop.example.com is answered with the certificate from secret shop-tls, "
-        "and the backend receives plain HTTP.",
-    ),
-    Claim(
-        "ingress-sni-multiple-hosts",
-        "tls",
-        "Termination at controller; SNI, cert mgmt.",
-        "A second host with its own certificate on the same controller address is served its own certificate, "
-        "chosen by SNI; a name with no certificate gets the controller's own default certificate (F5's NGINX "
-        "Ingress Controller, which has none unless given one, refuses that handshake instead).",
-    ),
-    Claim(
-        "ingress-consolidation",
-        "consolidation",
-        "Ingress can consolidate multiple routes behind one entry point (often one LB).",
-        "One controller address serves several hosts and paths, each reaching its own Service.",
-    ),
-    Claim(
-        "ingress-controller-behind-lb",
-        "consolidation",
-        "Not exactly. The controller typically runs on a Service that itself may be backed by a load balancer.",
-        "The controller is itself exposed by a type LoadBalancer Service, and the Ingress is served on that "
-        "Service's external address.",
-    ),
-    # --- Gateway API -----------------------------------------------------------
-    Claim(
-        "gateway-ingress-migration",
-        "gateway",
-        "From Ingress to Gateway API: Perform a one-time conversion (Ingress -> HTTPRoute + Gateway/GatewayClass). "
-        "Introduce controllers that support Gateway API (e.g., Traefik, Istio, vendor controllers).",
-        "The guide's web-gateway, converted to a Gateway of the controller's GatewayClass and an HTTPRoute, routes "
-        "shop.example.com /api to api-svc and / to frontend-svc, like the Ingress did.",
-    ),
-    Claim(
-        "gateway-multi-protocol",
-        "gateway",
-        "For richer multi-protocol control, evaluate Gateway API (HTTPRoute, GRPCRoute, TCPRoute, etc.).",
-        "On each Gateway API implementation, a TCPRoute attached to a TCP listener of a Gateway carries plain TCP "
-        "to the tcp-app pods: routing that core Ingress has no field for.",
-    ),
-    Claim(
-        "gateway-web-routing",
-        "gateway",
-        "Gateway API is the successor to Ingress for many cases and offers broader protocol coverage and "
-        "role-oriented design.",
-        "The guide's web-gateway as a Gateway and HTTPRoutes: host/path routing on an HTTPS listener that terminates "
-        "TLS with the exact certificate of its Secret (the backend sees plain HTTP), and plain HTTP redirected to "
-        "https by a RequestRedirect filter.",
-    ),
-    Claim(
-        "gateway-grpc",
-        "gateway",
-        "For richer multi-protocol control, evaluate Gateway API (HTTPRoute, GRPCRoute, TCPRoute, etc.).",
-        "A GRPCRoute routes real gRPC calls by service and method to the right backend (Echo to one, EchoTwo to "
-        "another, as the backends report), and a method no rule matches is refused (UNIMPLEMENTED).",
-    ),
-    Claim(
-        "gateway-udp",
-        "gateway",
-        "For multi-protocol, Gateway API generalizes routing beyond HTTP.",
-        "A UDPRoute on a UDP listener carries a UDP exchange to the right pods; an implementation that has no UDP "
-        "support is reported as such, with its GatewayClass's supported features as evidence.",
-    ),
-    Claim(
-        "gateway-roles",
-        "gateway",
-        "Standardize multi-protocol routing with cleaner roles → Gateway API.",
-        "A Gateway in an infrastructure namespace admits routes only from namespaces with a label (allowedRoutes): "
-        "a route from another namespace is not attached (its status says NotAllowedByListeners) and not routed; a "
-        "backend in a third namespace is refused (RefNotPermitted) until that namespace's ReferenceGrant allows it, "
-        "then served.",
-    ),
-    # --- migration ------------------------------------------------------------
-    Claim(
-        "migration-lb-to-ingress",
-        "migration",
-        "From many LoadBalancer Services to one Ingress: Deploy an Ingress controller (e.g., NGINX, Traefik). "
-        "Convert each public Service to a backend referenced by Ingress rules. Validate health checks. Consider "
-        "HTTP-to-HTTPS redirects.",
-        "N Services first exposed each by its own LoadBalancer Service, then by one Ingress: every host gives the "
-        "same backend before and after; a pod failing readiness gets no traffic through either path; the N "
-        "addresses are released once the Services are plain backends; what plain HTTP gets under a TLS Ingress "
-        "(redirect or not) is recorded per controller.",
-    ),
-    Claim(
-        "migration-incremental",
-        "migration",
-        "Many controllers support both; migration is incremental.",
-        "On a controller that serves both, an Ingress for one host and an HTTPRoute for another are served side by "
-        "side from the same entry point, each reaching its own Service.",
-    ),
-    # --- troubleshooting ----------------------------------------------------
-    Claim(
-        "troubleshoot-selector-targetport",
-        "troubleshooting",
-        "Connections reach the Service but not pods: check selectors and targetPorts; verify health checks.",
-        "A LoadBalancer Service whose selector matches no pod, or whose targetPort no container listens on, still "
-        "has its external address, but no pod answers there; fixing the selector or targetPort makes a pod answer. "
-        "The same with a named targetPort the pods do not declare and with pods whose readiness probe fails; for "
-        "each, `python -m harness diagnose` names the cause (selector, targetPort, health checks) before the fix.",
-        per_controller=False,
-    ),
-    Claim(
-        "troubleshoot-lb-class",
-        "troubleshooting",
-        "wrong LB type created: set the correct annotations/loadBalancerClass.",
-        "A LoadBalancer Service with a loadBalancerClass no implementation here serves, or an annotation its "
-        "implementation refuses (a MetalLB address pool that does not exist), stays pending; the diagnosis names the "
-        "class or the refusal, and the Service re-created with the right class and annotations gets an address that "
-        "reaches its pods.",
-        per_controller=False,
-    ),
-    Claim(
-        "troubleshoot-ingress-class",
-        "troubleshooting",
-        "Ingress not picking up rules: ensure ingressClassName or default class exists; check controller logs.",
-        "An Ingress whose class no controller serves gets no address in its status and is not routed by any "
-        "controller. Named with a class that does not exist, or one whose controller runs nowhere, the diagnosis "
-        "says which; the Ingress given the controller's class is routed.",
-    ),
-    Claim(
-        "troubleshoot-ingress-rules",
-        "troubleshooting",
-        "Ingress not picking up rules: ensure ingressClassName or default class exists; check controller logs.",
-        "An Ingress of a served class whose backend names a Service port that does not exist, or whose TLS Secret "
-        "is missing, is not served as written (no pod answers; the controller's default certificate, or a refused "
-        "handshake); the diagnosis names the port or the Secret, and after the fix the pods answer (with the "
-        "Secret's certificate).",
-    ),
-    Claim(
-        "troubleshoot-gateway-class",
-        "troubleshooting",
-        "Introduce controllers that support Gateway API (e.g., Traefik, Istio, vendor controllers).",
-        "A Gateway of a GatewayClass whose controllerName no running implementation has is never accepted and its "
-        "HTTPRoute never served; the diagnosis names the GatewayClass nobody serves, and a Gateway of the "
-        "controller's own GatewayClass serves the route.",
-    ),
-    # --- beyond any local cluster ----------------------------------------------
-    Claim(
-        "cloud-lb-types",
-        "cloud",
-        "In major clouds (e.g., AWS), an Ingress often results in an Application Load Balancer (ALB), while a "
-        "LoadBalancer Service often yields a Network (or Classic) Load Balancer.",
-        "Which cloud load balancer each object provisions.",
-        per_controller=False,
-        not_checkable="needs an AWS account and the AWS Load Balancer Controller; kind clusters have no cloud provider",
-    ),
-    Claim(
-        "troubleshoot-aws-lb-type",
-        "troubleshooting",
-        "AWS: wrong LB type created: set the correct annotations/loadBalancerClass for ALB vs NLB under the AWS "
-        "Load Balancer Controller.",
-        "That the annotations or loadBalancerClass select ALB or NLB.",
-        per_controller=False,
-        not_checkable="needs AWS and the AWS Load Balancer Controller",
-    ),
-    Claim(
-        "edge-tunnel",
-        "cloud",
-        "Use an edge provider (e.g., Cloudflare Tunnel) to avoid opening inbound ports and still expose Services "
-        "via a managed edge.",
-        "Exposure through Cloudflare's edge without inbound ports.",
-        per_controller=False,
-        not_checkable="needs a Cloudflare account and outbound internet, which this harness never uses",
-    ),
-    Claim(
-        "cost-model",
-        "cloud",
-        "Many LoadBalancer Services can create many cloud LBs. ... reducing per-LB cost in some setups. "
-        "(Exact pricing varies by provider.)",
-        "The price of load balancers.",
-        per_controller=False,
-        not_checkable="prices come from providers' price lists, not from a cluster; the structure behind the claim "
-        "(one address per LoadBalancer Service, many routes per Ingress address) is checked by "
-        "lb-one-per-service and ingress-consolidation",
-    ),
-    Claim(
-        "performance-l4-vs-l7",
-        "performance",
-        "LoadBalancer (e.g., AWS NLB) forwards at L4 with minimal overhead ... Ingress performs L7 inspection and "
-        "TLS termination, adding flexibility with small overhead.",
-        "Latency and throughput of cloud L4 and L7 load balancers.",
-        per_controller=False,
-        not_checkable="about cloud load balancers' latency; timings on one shared CI machine through MetalLB's L2 "
-        "mode say nothing about them (`make bench-latency` prints this machine's L4 vs L7 numbers)",
-    ),
-)
+class CatalogError(ValueError):
+    """The catalog file is malformed; the message names the entry."""
 
-BY_ID = {c.id: c for c in CLAIMS}
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_FIELDS = {
+    "id",
+    "section",
+    "area",
+    "quote",
+    "checks",
+    "subject",
+    "tests",
+    "not_checkable",
+    "pending",
+    "threshold",
+    "corrects",
+    "original",
+    "manifests",
+    "risk",
+}
+
+
+def _claim(e: Any, where: str, kind: str) -> Claim:
+    if not isinstance(e, dict):
+        raise CatalogError(f"{where}: an entry must be a mapping")
+    unknown = set(e) - _FIELDS
+    if unknown:
+        raise CatalogError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    for required in ("id", "area", "quote", "checks"):
+        if not isinstance(e.get(required), str) or not e[required].strip():
+            raise CatalogError(f"{where}: {required} is required (a string)")
+    cid = e["id"]
+    if not _ID.match(cid):
+        raise CatalogError(f"{where}: id {cid!r} must be lower-case words joined by '-'")
+    subject = e.get("subject", "controllers")
+    if subject not in SUBJECT_KINDS:
+        raise CatalogError(f"{cid}: subject must be one of {', '.join(SUBJECT_KINDS)}, not {subject!r}")
+    tests = e.get("tests") or []
+    if not isinstance(tests, list) or not all(isinstance(t, str) and "::" in t for t in tests):
+        raise CatalogError(f"{cid}: tests must be a list of test ids like suites/test_x.py::test_name")
+    states = [bool(tests), bool(e.get("not_checkable")), bool(e.get("pending"))]
+    if sum(states) != 1:
+        raise CatalogError(f"{cid}: give exactly one of tests, not_checkable (a reason) or pending (an issue)")
+    if e.get("pending") and not re.match(r"^issue \d+$", str(e["pending"])):
+        raise CatalogError(f"{cid}: pending must read 'issue N', not {e['pending']!r}")
+    if kind == "correction" and not (e.get("corrects") and e.get("manifests") and e.get("original")):
+        raise CatalogError(f"{cid}: a correction needs corrects, original and manifests")
+    return Claim(
+        id=cid,
+        area=e["area"],
+        quote=" ".join(e["quote"].split()),
+        checks=" ".join(e["checks"].split()),
+        per_controller=subject == "controllers",
+        not_checkable=" ".join(str(e.get("not_checkable", "")).split()),
+        section=e.get("section", ""),
+        tests=tuple(tests),
+        pending=str(e.get("pending", "")),
+        threshold=dict(e.get("threshold") or {}),
+        kind=kind,
+        corrects=e.get("corrects", ""),
+        original=e.get("original", ""),
+        manifests=dict(e.get("manifests") or {}),
+        risk=_risk(e.get("risk"), cid),
+    )
+
+
+def _risk(r: Any, cid: str) -> dict[str, Any]:
+    if r is None:
+        return {}
+    if not isinstance(r, dict) or not r.get("topics") or "equals" not in r or not r.get("says"):
+        raise CatalogError(f"{cid}: risk needs topics (a list), equals and says")
+    return {"topics": list(r["topics"]), "equals": str(r["equals"]), "says": str(r["says"])}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    guide: str
+    guide_file: str
+    sections: tuple[str, ...]
+    grouping_headings: tuple[str, ...]
+    claims: tuple[Claim, ...]
+    corrections: tuple[Claim, ...]
+
+
+def load(path: Path = CATALOG_FILE) -> Catalog:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"cannot read the claim catalog {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: invalid YAML: {exc}".replace("\n", " ")) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
+        raise CatalogError(f"{path}: needs a top-level `claims:` list")
+    sections = tuple(doc.get("sections") or ())
+    claims = tuple(_claim(e, f"{path.name} claims[{i}]", "claim") for i, e in enumerate(doc["claims"]))
+    corrections = tuple(
+        _claim(e, f"{path.name} corrections[{i}]", "correction") for i, e in enumerate(doc.get("corrections") or [])
+    )
+    seen: set[str] = set()
+    for c in (*claims, *corrections):
+        if c.id in seen:
+            raise CatalogError(f"{path.name}: id {c.id!r} appears twice")
+        seen.add(c.id)
+        if c.kind == "claim" and c.section not in sections:
+            raise CatalogError(f"{c.id}: section {c.section!r} is not in `sections`")
+    ids = {c.id for c in claims}
+    for c in corrections:
+        if c.corrects not in ids:
+            raise CatalogError(f"{c.id}: corrects unknown claim {c.corrects!r}")
+    return Catalog(
+        guide=str(doc.get("guide", "")),
+        guide_file=str(doc.get("guide_file", "")),
+        sections=sections,
+        grouping_headings=tuple(doc.get("grouping_headings") or ()),
+        claims=claims,
+        corrections=corrections,
+    )
+
+
+CATALOG = load()
+GUIDE = CATALOG.guide
+CLAIMS: tuple[Claim, ...] = CATALOG.claims
+CORRECTIONS: tuple[Claim, ...] = CATALOG.corrections
+BY_ID = {c.id: c for c in (*CLAIMS, *CORRECTIONS)}
+
+
+def claims_for_test(test_id: str) -> list[Claim]:
+    """The catalog entries whose ``tests`` list ``test_id`` (a node id with
+    any parametrisation removed), in catalog order."""
+    base = test_id.split("[", 1)[0]
+    return [c for c in (*CLAIMS, *CORRECTIONS) if base in c.tests]
 
 
 def load_known_refutations(path: Path) -> dict[tuple[str, str], str]:

@@ -40,6 +40,8 @@ KIND_VERSION = "v0.30.0"
 NODE_IMAGE = "kindest/node:v1.34.0"
 KUBERNETES_VERSION = "v1.34.0"
 
+OWNER_ENV = "HARNESS_OWNER_PID"  # the pid of the process that owns the run's session (set by harness.session)
+
 KIND_CONFIG = """\
 kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
@@ -283,6 +285,9 @@ def acquire(options: Options, run_id: str) -> Cluster:
         control_plane = f"{options.cluster_name}-control-plane"
         exists = options.cluster_name in _kind_clusters(kind)
         ours = exists and state.get("container_id") and state.get("container_id") == _container_id(control_plane)
+        if ours and reclaim_if_abandoned(options, kind, state):
+            exists = ours = False
+            state = {}
         if exists and not ours:
             raise ClusterError(
                 f"a kind cluster named {options.cluster_name!r} already exists and was not created by the harness; "
@@ -307,6 +312,7 @@ def acquire(options: Options, run_id: str) -> Cluster:
                 "addons": {},
                 "create_seconds": round(time.monotonic() - started, 1),
                 "kubernetes": check_kubeconfig(kubeconfig),
+                **owner_record(options),
             }
             _write_state(options, state)
         elif state.get("run") != run_id:
@@ -315,11 +321,56 @@ def acquire(options: Options, run_id: str) -> Cluster:
                 [str(kind), "export", "kubeconfig", "--name", options.cluster_name, "--kubeconfig", str(kubeconfig)],
                 timeout=60,
             )
-            state = {**state, "run": run_id, "addons": {}, "addon_failures": {}}
+            state = {**state, "run": run_id, "addons": {}, "addon_failures": {}, **owner_record(options)}
             _write_state(options, state)
         return Cluster(
             options.cluster_name, kubeconfig, True, _network_of(control_plane), state.get("node_image", image), kind
         )
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time (clock ticks since boot), to tell a live owner from a reused pid."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def owner_record(options: Options) -> dict[str, object]:
+    """Who owns the cluster now: the session's process, and whether it means to keep the cluster."""
+    pid = int(os.environ.get(OWNER_ENV, os.getpid()))
+    return {"owner_pid": pid, "owner_start": _start_time(pid), "keep": options.keep_cluster}
+
+
+def abandoned(state: dict) -> bool:
+    """A cluster whose owning run ended without releasing it (killed outright:
+    SIGKILL, a lost machine) and that it did not mean to keep. A cluster kept
+    with --keep-cluster, or recorded before owners were, is not abandoned."""
+    pid = state.get("owner_pid")
+    if not isinstance(pid, int) or state.get("keep", True):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return state.get("owner_start") is not None and _start_time(pid) != state.get("owner_start")
+
+
+def reclaim_if_abandoned(options: Options, kind: Path, state: dict) -> bool:
+    """Delete the cluster an earlier run left behind when it was killed, with a
+    line saying so; the caller then creates a fresh one. False when the
+    cluster is not abandoned (kept, or its run still going)."""
+    if not abandoned(state):
+        return False
+    log(
+        f"reclaiming cluster {options.cluster_name}: run {state.get('run')} (pid {state.get('owner_pid')}) was "
+        "killed before it could delete it; deleting it and starting afresh"
+    )
+    _delete(kind, options.cluster_name, Path(state.get("kubeconfig") or os.devnull))
+    _state_path(options).unlink(missing_ok=True)
+    return True
 
 
 def _create(options: Options, kind: Path, image: str, kubeconfig: Path) -> None:

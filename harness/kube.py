@@ -151,8 +151,13 @@ def load_manifest(path: str | Path, **variables: Any) -> list[dict[str, Any]]:
     return parse_manifest(text, source=str(p), **variables)
 
 
-def parse_manifest(text: str, *, source: str = "<string>", **variables: Any) -> list[dict[str, Any]]:
-    if variables or "${" in text:
+def parse_manifest(
+    text: str, *, source: str = "<string>", template: bool = True, **variables: Any
+) -> list[dict[str, Any]]:
+    """Parse multi-document YAML. The project's own manifests are templates
+    (``${name}`` placeholders, ``$$`` for a literal dollar); upstream text
+    (``template=False``) is read exactly as published."""
+    if template and (variables or "${" in text or "$$" in text):
         try:
             text = string.Template(text).substitute({k: str(v) for k, v in variables.items()})
         except KeyError as exc:

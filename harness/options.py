@@ -18,6 +18,8 @@ from .probes import Timeouts, parse_timeouts
 CONTROLLERS = ("nginx", "nginx-inc", "traefik", "traefik-nginx", "envoy-gateway")  # the matrix, in report order
 DEFAULT_CLUSTER_NAME = "exposure-harness"
 ROOT = Path(__file__).resolve().parent.parent
+# set by an offline preflight for the xdist workers (the images `make images` built)
+IMAGES_ENV = "HARNESS_IMAGES_DIR"
 
 
 class UsageError(pytest.UsageError):  # type: ignore[misc]
@@ -104,7 +106,7 @@ def from_config(config: pytest.Config) -> Options:
         raise UsageError(f"no controller selected; choose from: {', '.join(CONTROLLERS)}")
     kubeconfig = config.getoption("kubeconfig", None)
     kind_bin = config.getoption("kind_bin", None)
-    images_dir = config.getoption("images_dir")
+    images_dir = config.getoption("images_dir") or os.environ.get(IMAGES_ENV) or None
     multiplier = config.getoption("timeout_multiplier")
     if multiplier <= 0:
         raise UsageError("--timeout-multiplier must be positive")

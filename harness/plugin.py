@@ -30,7 +30,10 @@ beside the controller logs; an addon without it is simply skipped.
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +41,13 @@ import pytest
 
 from .options import Options
 
-pytest_plugins = ["harness.session", "harness.fixtures", "harness.verdicts", "harness.reporting"]
+pytest_plugins = [
+    "harness.session",
+    "harness.fixtures",
+    "harness.verdicts",
+    "harness.reporting",
+    "harness.article.pytest_plugin",
+]
 
 NOT_CHECKABLE = "not checkable here: "
 
@@ -62,6 +71,7 @@ class Evidence:
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
         self.notes: list[str] = []
+        self.observations: dict[str, str] = {}
 
     def add(self, label: str, data: Any) -> None:
         self.items.append({"label": label, "data": data})
@@ -70,6 +80,25 @@ class Evidence:
         """A finding worth printing beside the verdict (e.g. what path the backend saw)."""
         if text not in self.notes:
             self.notes.append(text)
+
+    def observe(self, topic: str, value: str) -> None:
+        """A behaviour seen, as data the report's findings compare across
+        subjects (e.g. topic "path api-svc receives for /api/users", value
+        "/"). Name the topic the same way on every subject."""
+        self.observations[topic] = value
+
+    @contextmanager
+    def observing(self, topic: str) -> Iterator[None]:
+        """A check whose failure is itself the observation for ``topic``
+        ("check failed: status 400, wanted 200 from api-svc"); the failure
+        still propagates."""
+        try:
+            yield
+        except Exception as exc:
+            text = one_line(exc)
+            m = re.search(r"last seen: (?:[A-Z]+ \S+: )?(.*)$", text)
+            self.observe(topic, f"check failed: {(m.group(1) if m else text).strip()}")
+            raise
 
 
 EVIDENCE = pytest.StashKey[Evidence]()

@@ -31,9 +31,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run["node_image"] = state.get("node_image", "")
         if state.get("addons"):
             run["addons"] = dict(sorted(state["addons"].items()))
+    run["client"] = client_versions()
     notes = subject_notices(opts)
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     _, md_path = report.write_reports(
-        opts.report_dir, rid, controllers=list(opts.controllers), run=run, subject_notes=notes
+        opts.report_dir, rid, controllers=list(opts.controllers), run=run, subject_notes=notes, interrupted=interrupted
     )
     config.stash[REPORT] = md_path
     # timings stay out of the report body (it must diff cleanly): own file
@@ -43,6 +45,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.get("addon_seconds"):
         timings["addon_ready_seconds"] = state["addon_seconds"]
     (opts.report_dir / "timings.json").write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
+
+
+def client_versions() -> dict[str, str]:
+    """The harness side of the run: Python and the packages that probe and drive the cluster."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("pytest", "kubernetes", "httpx", "pytest-kind-ng", "matplotlib"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

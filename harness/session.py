@@ -4,7 +4,10 @@ at the very end of the run."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -13,9 +16,9 @@ import pytest
 from kubernetes.client.rest import ApiException
 
 from . import cluster as clusters
-from .addons import CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
+from .addons import ADDONS, CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
 from .kube import Kube, ManifestError
-from .options import ROOT, UsageError, add_options, from_config
+from .options import IMAGES_ENV, ROOT, Options, UsageError, add_options, from_config
 from .plugin import OPTIONS, STARTED, is_worker, one_line, options, run_id
 from .probes import CheckFailed
 from .upstream import UpstreamError
@@ -29,12 +32,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "claim(id): the guide claim this test checks (harness/claims.py)")
+    config.addinivalue_line("markers", "claim(id): the guide claim this test checks (harness/claims.yaml)")
+    config.addinivalue_line("markers", "correction(id): the corrected snippet this test checks (harness/claims.yaml)")
     config.addinivalue_line("markers", "controllers(*names): restrict a test to these controllers")
     config.addinivalue_line(
         "markers", "gateway_api: run on the Gateway API implementations instead of the Ingress controllers"
     )
     config.stash[OPTIONS] = from_config(config)
+    if not is_worker(config):
+        os.environ[clusters.OWNER_ENV] = str(os.getpid())  # the workers inherit it: who owns the cluster
+        install_sigterm_handler()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what CI time limits send), turned into the same teardown as Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise Terminated("SIGTERM: stopping the run and releasing its cluster")
+
+
+def install_sigterm_handler() -> None:
+    """In the process that owns the session: SIGTERM raises a KeyboardInterrupt
+    subclass, so pytest stops the run as on Ctrl-C, the report says the run
+    was interrupted, and the cluster is released."""
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not is_worker(config) and signal.getsignal(signal.SIGTERM) is _on_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def runs_suites(config: pytest.Config) -> bool:
@@ -66,6 +95,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         else:
             clusters.check_docker()
             clusters.find_kind(opts)
+            opts = _offline_preflight(config, opts)
     except clusters.ClusterError as exc:
         raise UsageError(f"harness: {exc}") from None
     shutil.rmtree(opts.report_dir / "evidence", ignore_errors=True)  # evidence belongs to one run
@@ -84,6 +114,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except BaseException:
         clusters.release(opts)
         raise
+
+
+def _offline_preflight(config: pytest.Config, opts: Options) -> Options:
+    """No --images-dir: when no registry answers, use (and if need be build)
+    the images `make images` makes, before anything is created."""
+    if opts.images_dir is not None:
+        return opts
+    from . import offline
+
+    if offline.registry_reachable():
+        return opts
+    wanted = [
+        image
+        for name in [*BASE_ADDONS, *(CONTROLLER_ADDONS[c].name for c in opts.controllers)]
+        for image in ADDONS[name].images()
+    ]
+    node_image = opts.node_image or clusters.NODE_IMAGE
+    clusters.log(f"no registry answers ({offline.PROBE_URL}): offline run on the images `make images` builds")
+    images_dir = offline.offline_images(wanted, node_image)
+    os.environ[IMAGES_ENV] = str(images_dir)  # the xdist workers start after this and read it
+    opts = dataclasses.replace(opts, images_dir=images_dir)
+    config.stash[OPTIONS] = opts
+    return opts
 
 
 def pytest_configure_node(node: Any) -> None:  # xdist hook: share the run id

@@ -124,12 +124,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         rep.longrepr = f"harness: {one_line(error)}"  # bad input or a broken manifest: one clear line
     if rep.when == "call":
         item.stash[CALL_REPORT] = rep
-    marker = item.get_closest_marker("claim")
-    if marker is None:
+    item_claims = claims_of(item)
+    if not item_claims:
         return rep
-    claim = catalog.get(marker.args[0])
     opts = options(item.config)
-    subject = subject_of(item, claim)
+    subjects = {c.id: subject_of(item, c) for c in item_claims}
+    known = next(
+        (
+            opts.known_refutations[(c.id, subjects[c.id])]
+            for c in item_claims
+            if (c.id, subjects[c.id]) in opts.known_refutations
+        ),
+        None,
+    )
+    first = item_claims[0]
     skip_message = ""
     if rep.skipped:
         skip_message = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
@@ -139,9 +147,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         skip_message=skip_message,
         error=error,
         error_text=rep.longreprtext,
-        known=opts.known_refutations.get((claim.id, subject)),
-        claim=claim.id,
-        subject=subject,
+        known=known,
+        claim=first.id,
+        subject=subjects[first.id],
         evidence_dir=f"evidence/{safe(item.nodeid)}/" if "ns" in getattr(item, "fixturenames", ()) else None,
     )
     if d.verdict is None:
@@ -157,34 +165,74 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if d.failed_check is not None:
         items.append(d.failed_check)
     notes = (list(ev.notes) if ev else []) + list(d.notes)
-    report.record(
-        opts.report_dir,
-        run_id(item.config),
-        report.Result(
-            claim=claim.id,
-            subject=subject,
-            verdict=d.verdict.value,
-            test=item.nodeid,
-            reason=d.reason,
-            evidence=items,
-            notes=notes,
-        ),
-    )
+    for claim in item_claims:
+        report.record(
+            opts.report_dir,
+            run_id(item.config),
+            report.Result(
+                claim=claim.id,
+                subject=subjects[claim.id],
+                verdict=d.verdict.value,
+                test=item.nodeid,
+                reason=d.reason,
+                evidence=items,
+                notes=notes,
+                observations=dict(ev.observations) if ev else {},
+            ),
+        )
     return rep
+
+
+MARKERS = ("claim", "correction")
+
+
+def claims_of(item: pytest.Item) -> list[catalog.Claim]:
+    """The claims ``item``'s outcome is the verdict of: the one its marker
+    names, then every other catalog entry that lists the test."""
+    out: list[catalog.Claim] = []
+    for name in MARKERS:
+        marker = item.get_closest_marker(name)
+        if marker is not None and marker.args:
+            out.append(catalog.get(marker.args[0]))
+    for c in catalog.claims_for_test(item.nodeid):
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Write down which (claim, subject) cells this run means to check, so the
+    report can say which of them did not run (an interrupted run, a crashed
+    worker) instead of leaving them blank."""
+    cells = []
+    for item in session.items:
+        try:
+            item_claims = claims_of(item)
+        except KeyError:
+            continue  # an unknown claim: pytest_collection_modifyitems reports it
+        for c in item_claims:
+            callspec = getattr(item, "callspec", None)
+            if c.per_controller and not (callspec and "controller" in callspec.params):
+                continue  # no controller selected for it (an empty parameter set): not a cell
+            cells.append({"claim": c.id, "subject": subject_of(item, c), "test": item.nodeid})
+    if cells:
+        report.record_expected(options(session.config).report_dir, run_id(session.config), cells)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        marker = item.get_closest_marker("claim")
-        if marker is None:
-            continue
-        if not marker.args:
-            raise UsageError(f"{item.nodeid}: @pytest.mark.claim needs a claim id")
-        try:
-            claim = catalog.get(marker.args[0])
-        except KeyError as exc:
-            raise UsageError(f"{item.nodeid}: {exc.args[0]}") from None
-        if claim.per_controller and "controller" not in getattr(item, "fixturenames", ()):
-            raise UsageError(
-                f"{item.nodeid}: claim {claim.id} is checked per controller; the test must take `controller`"
-            )
+        for name in MARKERS:
+            marker = item.get_closest_marker(name)
+            if marker is None:
+                continue
+            if not marker.args:
+                raise UsageError(f"{item.nodeid}: @pytest.mark.{name} needs a claim id")
+            try:
+                catalog.get(marker.args[0])
+            except KeyError as exc:
+                raise UsageError(f"{item.nodeid}: {exc.args[0]}") from None
+        for claim in claims_of(item):
+            if claim.per_controller and "controller" not in getattr(item, "fixturenames", ()):
+                raise UsageError(
+                    f"{item.nodeid}: claim {claim.id} is checked per controller; the test must take `controller`"
+                )

@@ -83,7 +83,7 @@ def test_ingress_converted_to_httproute_routes_the_same(controller, kube, ns, ti
     evidence.note(f"with the URLRewrite ReplaceFullPath '/' filter, api-svc received path {api.echo.get('path')!r}")
 
 
-@pytest.mark.claim("gateway-web-routing")
+@pytest.mark.claim("faq-gateway-successor")
 def test_web_gateway_with_tls_and_redirect(controller, kube, ns, run_ca, timeouts, evidence):
     """The guide's web-gateway as a Gateway with an HTTPS listener (TLS from
     a Secret) and host/path routes, and an HTTP listener that redirects."""
@@ -106,7 +106,7 @@ def test_web_gateway_with_tls_and_redirect(controller, kube, ns, run_ca, timeout
     verify_all(WEB_HTTPS, scene, evidence, hint=lambda: f"{controller.name} logs; Gateway and HTTPRoute status")
 
 
-@pytest.mark.claim("gateway-grpc")
+@pytest.mark.claim("gateway-grpcroute")
 def test_grpcroute_routes_by_service_and_method(controller, kube, ns, timeouts, evidence):
     backends = deploy_grpc_echo(kube, ns, "grpc-one", "grpc-two")
     host = unique_host(ns, "grpc.example.com")
@@ -132,7 +132,7 @@ def test_tcproute_carries_plain_tcp(controller, kube, ns, timeouts, evidence):
     verify(TCP_ROUTE, scene, evidence, hint="Gateway/TCPRoute status; controller logs")
 
 
-@pytest.mark.claim("gateway-udp")
+@pytest.mark.claim("h2h-gateway-beyond-http")
 def test_udproute_carries_udp(controller, kube, ns, timeouts, evidence):
     gc = kube.get(GW, "GatewayClass", controller.gateway_class) or {}
     features = sorted(f.get("name", "") for f in gc.get("status", {}).get("supportedFeatures") or [])

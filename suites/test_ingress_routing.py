@@ -19,6 +19,13 @@ ROUTES = [
     https("shop.example.com", "/cart", backend="frontend-svc"),
 ]
 REWRITTEN = https("shop.example.com", "/api/users", backend="api-svc")
+FRONTEND_PATH = https("shop.example.com", "/cart", backend="frontend-svc")
+# observations the report compares across controllers (harness/findings.py)
+PLAIN_HTTP = "plain HTTP to the guide's TLS host (/api)"
+PATH_GUIDE_YAML = "path api-svc receives for /api/users, the guide's YAML"
+PATH_OWN_IDIOM = "path api-svc receives for /api/users, the controller's own rewrite annotation"
+FRONTEND_GUIDE_YAML = "path frontend-svc receives for /cart, the guide's YAML"
+FRONTEND_OWN_IDIOM = "path frontend-svc receives for /cart, the controller's own rewrite annotation"
 
 
 @pytest.mark.claim("ingress-host-path-routing")
@@ -29,13 +36,20 @@ def test_host_and_path_reach_their_services(web_gateway, controller, evidence):
     )
     verify_all(ROUTES, gw.scene, evidence, hint=lambda: f"{controller.name} controller logs; Ingress status")
     # the Ingress has a tls section: what does plain HTTP get? (the guide: "Consider HTTP-to-HTTPS redirects")
-    evidence.note(gw.plain_http("/api"))
+    plain = gw.plain_http("/api")
+    evidence.note(plain)
+    evidence.observe(PLAIN_HTTP, plain.removeprefix("plain HTTP /api: ").replace(gw.host, "shop.example.com"))
 
 
 @pytest.mark.claim("ingress-rewrite-target")
 def test_rewrite_target_and_what_the_backend_sees(web_gateway, controller, evidence):
-    r = verify(REWRITTEN, web_gateway.scene, evidence)
+    guide_yaml = web_gateway.manifest == GUIDE_WEB_GATEWAY
+    with evidence.observing(PATH_GUIDE_YAML if guide_yaml else PATH_OWN_IDIOM):
+        r = verify(REWRITTEN, web_gateway.scene, evidence)
     seen = r.echo.get("path")
+    evidence.observe(PATH_GUIDE_YAML if guide_yaml else PATH_OWN_IDIOM, str(seen))
+    front = verify(FRONTEND_PATH, web_gateway.scene, evidence)
+    evidence.observe(FRONTEND_GUIDE_YAML if guide_yaml else FRONTEND_OWN_IDIOM, str(front.echo.get("path")))
     evidence.note(
         f"api-svc received path {seen!r} for a request to /api/users "
         f"({'the sub-path is lost: rewrite-target: / replaces the whole path' if seen == '/' else 'sub-path kept'})"
@@ -51,8 +65,10 @@ def test_guide_yaml_with_its_class_renamed(controller, kube, ns, run_ca, timeout
     gw = deploy_web_gateway(
         controller, kube, ns, run_ca, timeouts, GUIDE_WEB_GATEWAY, ingress_class=controller.ingress_class
     )
-    r = verify(REWRITTEN, gw.scene, evidence)
+    with evidence.observing(PATH_GUIDE_YAML):
+        r = verify(REWRITTEN, gw.scene, evidence)
     seen = r.echo.get("path")
+    evidence.observe(PATH_GUIDE_YAML, f"{seen} (class renamed to {controller.ingress_class})")
     effect = (
         "nginx.ingress.kubernetes.io/rewrite-target is ignored: it is not this controller's annotation"
         if seen == "/api/users"

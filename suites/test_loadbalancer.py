@@ -52,7 +52,7 @@ REACHES_UDP_ECHO = Expectation(
 )
 
 
-@pytest.mark.claim("lb-udp")
+@pytest.mark.claim("table-lb-udp")
 def test_udp_load_balancer_service(kube, ns, timeouts, evidence):
     udp = deploy_udp_echo(kube, ns, "udp-echo", replicas=2, service_type="LoadBalancer")
     address = kube.wait_load_balancer(ns, "udp-echo")
@@ -86,3 +86,17 @@ def _networks(pool: list[str]):
             yield from ipaddress.summarize_address_range(lo, hi)
         else:
             yield ipaddress.ip_network(entry, strict=False)
+
+
+@pytest.mark.claim("def-lb-node-ports")
+def test_tcp_app_node_port_reaches_tcp_app_pods(kube, ns, timeouts, evidence):
+    tcp_app(kube, ns)
+    kube.wait_load_balancer(ns, "tcp-app")
+    port = kube.core.read_namespaced_service("tcp-app", ns).spec.ports[0].node_port
+    assert port, "tcp-app (type LoadBalancer) was given no node port"
+    nodes = kube.core.list_node().items
+    address = next(a.address for a in nodes[0].status.addresses if a.type == "InternalIP")
+    evidence.add("node port", {"service": "tcp-app", "node": nodes[0].metadata.name, "address": address, "port": port})
+    scene = Scene(address=address, timeouts=timeouts, backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app")})
+    row = Expectation(Request("tcp", port=port), Response(backend="tcp-app"), label="node port probe")
+    verify(row, scene, evidence, hint=f"kubectl -n {ns} get svc tcp-app; kube-proxy logs")

@@ -37,7 +37,7 @@ GUIDE_ROWS = [
 ]
 
 
-@pytest.mark.claim("migration-lb-to-ingress")
+@pytest.mark.claim("migrate-lb-to-ingress")
 def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeouts, evidence):
     for app in APPS:
         kube.apply(
@@ -110,7 +110,7 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
         verify(row, scene, evidence)
 
 
-@pytest.mark.claim("migration-incremental")
+@pytest.mark.claim("faq-incremental-migration")
 @pytest.mark.gateway_api
 @pytest.mark.controllers("traefik")
 def test_ingress_and_httproute_side_by_side(controller, kube, ns, timeouts, evidence):

@@ -101,3 +101,13 @@ def test_metallb_pools_of_differently_named_clusters_rarely_overlap():
     assert len(set(ranges.values())) > 1  # several slices are in use
     small = ipaddress.ip_network("10.9.8.0/24")
     assert pool_range(small, "a") == pool_range(small, "b") == "10.9.8.200-10.9.8.250"
+
+
+def test_upstream_text_is_read_as_published():
+    """Upstream manifests may carry dollars (regexes, shell snippets in CRD
+    descriptions); they are not the harness's templates."""
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {re: '^a$$', sh: '${HOME}'}\n"
+    (doc,) = parse_manifest(text, source="upstream", template=False)
+    assert doc["data"] == {"re": "^a$$", "sh": "${HOME}"}
+    with pytest.raises(ManifestError, match="placeholder"):
+        parse_manifest(text, source="ours")

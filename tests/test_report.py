@@ -24,6 +24,8 @@ def test_catalog_ids_unique_and_areas_known():
         "gateway",
         "cloud",
         "performance",
+        "advice",
+        "editorial",
     }
     with pytest.raises(KeyError, match="unknown claim"):
         claims.get("no-such-claim")
@@ -85,9 +87,18 @@ def test_outcomes_become_verdicts(pytester):
     for c in uncheckable:
         cell = cells[(c.id, "anywhere")]
         assert cell["verdict"] == "not checkable here" and cell["reason"] == c.not_checkable
-    assert doc["summary"] == {"holds": 2, "does not hold": 1, "not checkable here": 2 + len(uncheckable)}
+    assert doc["summary"]["holds"] == 2 and doc["summary"]["does not hold"] == 1
+    assert doc["summary"]["not checkable here"] == 2 + len(uncheckable)
+    assert doc["schema"] == "exposure-harness/claims-report/v2"
+    assert doc["status"]["state"] == "complete"
+    # claims no test of this run checked read "not run", never blank; pending ones name their issue
+    assert cells[("ingress-tls-termination", "nginx")]["verdict"] == "not run"
+    pending = [c for c in claims.CLAIMS if c.pending]
+    assert all(cells[(c.id, "anywhere")]["reason"] == f"planned: {c.pending}" for c in pending)
     md = (pytester.path / "out" / "claims-report.md").read_text()
-    assert "| ingress-host-path-routing | DOES NOT HOLD | holds |" in md
+    assert "| claim | nginx | nginx-inc | traefik | traefik-nginx | envoy-gateway | metallb | anywhere |" in md
+    assert "| ingress-host-path-routing | DOES NOT HOLD | – | holds | – | – | – | – |" in md
+    assert "Does not hold: ingress-host-path-routing on nginx." in md
 
 
 def test_reports_are_deterministic(pytester):
@@ -126,6 +137,7 @@ def test_merge_keeps_weakest_verdict():
     ]
     doc = report.build(rs, controllers=["traefik"], run={})
     (cell,) = doc["claims"][[c.id for c in claims.CLAIMS].index("lb-l4-reach")]["results"]
+    assert doc["status"]["state"] == "complete"
     assert cell["verdict"] == "does not hold" and cell["reason"] == "refused" and cell["tests"] == "t1, t2"
 
 

@@ -16,7 +16,7 @@ RAW_PROBES = {"http_get", "tcp_exchange", "udp_exchange", "presented_certificate
 
 
 def _modules() -> list[Path]:
-    return sorted(SUITES.glob("*.py"))
+    return sorted(SUITES.rglob("*.py"))
 
 
 def _subscript_keys(node: ast.AST) -> set[str]:

@@ -68,7 +68,7 @@ def manifest(*, local_images: bool) -> list[dict]:
         tmp = rendered.with_suffix(".part")
         tmp.write_text(text)
         tmp.replace(rendered)
-    docs = parse_manifest(rendered.read_text(), source=f"envoy-gateway {VERSION} chart")
+    docs = parse_manifest(rendered.read_text(), source=f"envoy-gateway {VERSION} chart", template=False)
     return [copy.deepcopy(d) for d in docs if not _gateway_api_crd(d)]
 
 

@@ -36,7 +36,7 @@ def crds(channel: str = CHANNEL) -> list[dict]:
     for name, text in module_files(MODULE, VERSION, f"config/crd/{channel}").items():
         if name == "kustomization.yaml":
             continue
-        docs.extend(parse_manifest(text, source=f"gateway-api {VERSION} {channel}/{name}"))
+        docs.extend(parse_manifest(text, source=f"gateway-api {VERSION} {channel}/{name}", template=False))
     return docs
 
 

@@ -46,7 +46,7 @@ def manifest(*, local_images: bool = False) -> list[dict]:
     text = SOURCE.read(MANIFEST) if SOURCE.available() else url_text(MANIFEST_URL)
     if local_images:
         text = _DIGEST.sub(r"\1", text)
-    return parse_manifest(text, source=f"ingress-nginx {VERSION} {MANIFEST}")
+    return parse_manifest(text, source=f"ingress-nginx {VERSION} {MANIFEST}", template=False)
 
 
 class IngressNginx:

@@ -25,7 +25,9 @@ POOL = "exposure-harness"
 
 def _manifest() -> list[dict]:
     return parse_manifest(
-        module_file(MODULE, VERSION, "config/manifests/metallb-native.yaml"), source=f"metallb-native.yaml@{VERSION}"
+        module_file(MODULE, VERSION, "config/manifests/metallb-native.yaml"),
+        source=f"metallb-native.yaml@{VERSION}",
+        template=False,
     )
 
 

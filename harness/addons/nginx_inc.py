@@ -59,7 +59,7 @@ def manifest() -> list[dict]:
             text = SOURCE.read(path)
         else:
             text = url_text(f"https://raw.githubusercontent.com/nginx/kubernetes-ingress/{VERSION}/{path}")
-        docs.extend(parse_manifest(text, source=f"kubernetes-ingress {VERSION} {path}"))
+        docs.extend(parse_manifest(text, source=f"kubernetes-ingress {VERSION} {path}", template=False))
     return [_own_class(d) for d in docs]
 
 

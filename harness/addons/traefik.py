@@ -21,7 +21,7 @@ NAMESPACE = "traefik"
 
 def _crds() -> list[dict]:
     text = module_file(MODULE, VERSION, "docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml")
-    return parse_manifest(text, source=f"traefik {VERSION} CRDs")
+    return parse_manifest(text, source=f"traefik {VERSION} CRDs", template=False)
 
 
 class Traefik:

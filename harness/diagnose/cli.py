@@ -36,3 +36,10 @@ def run(args: argparse.Namespace) -> int:
         what = "; ".join(f"{k} ({v})" for k, v in result.unreadable.items())
         print(f"diagnose: nothing found, but could not read: {what}", file=sys.stderr)
     return result.exit_status
+
+
+def main(argv: list[str]) -> int:
+    """``python -m harness diagnose ...`` (harness/__main__.py)."""
+    parser = argparse.ArgumentParser(prog="python -m harness diagnose", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
