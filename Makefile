@@ -4,6 +4,7 @@
 #   make e2e      set up everything, run the suites on a kind cluster, write the claims report
 #                 (ARTICLE=PATH.md also checks that article's YAML: reports/article-report.md)
 #   make images   build every image the e2e needs from packages (offline machines)
+#   make diagnose TARGET=ingress/web NS=shop   name what is wrong with an exposure, and the fix
 #   make clean    remove what the harness created
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -20,10 +21,14 @@ ifneq ($(SOURCES),)
 export HARNESS_SOURCES := $(abspath $(SOURCES))
 endif
 PYTEST_ARGS ?=
+# make diagnose: KIND/NAME, its namespace, and a kubeconfig (empty: $KUBECONFIG or ~/.kube/config)
+TARGET ?=
+NS ?= default
+KUBECONFIG_PATH ?=
 # A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
 ARTICLE ?=
 
-.PHONY: venv lint test e2e images bench bench-latency clean clean-images
+.PHONY: venv lint test e2e diagnose images bench bench-latency clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +51,11 @@ e2e: venv
 	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
 	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) \
 	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(if $(ARTICLE),--article=$(abspath $(ARTICLE))) $(PYTEST_ARGS)
+
+# exit status: 0 no problem found, 1 problems found, 2 bad input (missing object, unreachable cluster, RBAC)
+diagnose: venv
+	@test -n "$(TARGET)" || { echo "make diagnose: set TARGET=KIND/NAME (e.g. TARGET=ingress/web-gateway NS=shop)" >&2; exit 2; }
+	@$(PY) -m harness diagnose $(TARGET) -n $(NS) $(if $(KUBECONFIG_PATH),--kubeconfig $(KUBECONFIG_PATH)) $(DIAGNOSE_ARGS)
 
 images: venv
 	$(PY) -m images $(if $(IMAGES_DIR),--out $(IMAGES_DIR))

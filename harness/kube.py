@@ -309,6 +309,18 @@ class Kube:
                     self.wait_accepted(obj["apiVersion"], obj["kind"], md["name"], md.get("namespace"))
         return applied
 
+    def delete(self, docs: Iterable[dict[str, Any]], namespace: str | None = None) -> None:
+        """Delete the objects ``docs`` name (gone already is fine): cluster-scoped
+        objects a test made, or an object whose immutable field a fix changes."""
+        for doc in docs:
+            res = self._resource(doc["apiVersion"], doc["kind"])
+            ns = (doc.get("metadata", {}).get("namespace") or namespace) if res.namespaced else None
+            try:
+                self.dyn.delete(res, name=doc["metadata"]["name"], namespace=ns)
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise ManifestError(f"cannot delete {describe(doc)}: {api_reason(exc)}") from None
+
     def wait_accepted(
         self, api_version: str, kind: str, name: str, namespace: str | None, *, deadline: float | None = None
     ) -> Any:
