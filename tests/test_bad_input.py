@@ -32,7 +32,7 @@ def run_suites(tmp_path: Path, *args: str, env: dict[str, str] | None = None) ->
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         env={**os.environ, **(env or {})},
     )
 

@@ -86,6 +86,8 @@ def test_every_claim_has_a_test_a_reason_or_a_planned_check():
         assert c.tests or c.not_checkable or c.pending, f"{c.id} has no test"
         if c.pending:
             assert not c.tests and not c.not_checkable
+    if not pending:
+        return
     warnings.warn(
         UserWarning(
             f"{len(pending)} catalog claims are not checked yet: "

@@ -5,10 +5,12 @@ by the next run, with a line saying so."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
+import tarfile
 import uuid
 
 import pytest
@@ -112,19 +114,22 @@ def test_a_killed_runs_cluster_is_reclaimed(tmp_path, capfd):
     kind = clusters.CACHE / "bin" / f"kind-{clusters.KIND_VERSION}"
     if not kind.exists():
         kind = clusters.find_kind(_options(tmp_path, "x"))
-    images = subprocess.run(
-        ["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"], capture_output=True, text=True
-    )
-    image = next((i for i in images.stdout.split() if i.startswith("registry.k8s.io/pause:")), None)
-    if image is None:
-        pytest.fail("no local registry.k8s.io/pause image to stand in for a node (make images builds one)")
+    # an image of one file, made here (no registry, no `make images` needed):
+    # the stand-in node is created, never started
+    layer = tmp_path / "stand-in.tar"
+    with tarfile.open(layer, "w") as tar:
+        data = b"a kind node's stand-in\n"
+        info = tarfile.TarInfo("stand-in")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    image = "localhost/exposure-harness/test-stand-in:1"
+    subprocess.run(["docker", "import", str(layer), image], check=True, capture_output=True)
     name = f"reclaim-{uuid.uuid4().hex[:6]}"
     node = f"{name}-control-plane"
     subprocess.run(
         [
             "docker",
-            "run",
-            "-d",
+            "create",
             "--name",
             node,
             "--label",
@@ -132,6 +137,7 @@ def test_a_killed_runs_cluster_is_reclaimed(tmp_path, capfd):
             "--label",
             "io.x-k8s.kind.role=control-plane",
             image,
+            "/stand-in",
         ],
         check=True,
         capture_output=True,
@@ -153,3 +159,4 @@ def test_a_killed_runs_cluster_is_reclaimed(tmp_path, capfd):
         assert f"reclaiming cluster {name}: run killed" in capfd.readouterr().err
     finally:
         subprocess.run(["docker", "rm", "-f", node], capture_output=True)
+        subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
