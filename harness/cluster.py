@@ -248,6 +248,23 @@ def check_kubeconfig(path: Path, timeout: float = 15.0) -> str:
         ) from None
 
 
+def check_name(options: Options, kind: Path, state: dict | None = None) -> None:
+    """Refuse a cluster name some kind cluster the harness did not create
+    already has (preflight: before anything is built or created)."""
+    state = _read_state(options) if state is None else state
+    if options.cluster_name not in _kind_clusters(kind):
+        return
+    if state.get("container_id") and state.get("container_id") == _container_id(
+        f"{options.cluster_name}-control-plane"
+    ):
+        return  # ours (kept, or abandoned: acquire reclaims it)
+    raise ClusterError(
+        f"a kind cluster named {options.cluster_name!r} already exists and was not created by the harness; "
+        "pass --cluster-name with another name "
+        f"(or delete it yourself: kind delete cluster --name {options.cluster_name})"
+    )
+
+
 def acquire(options: Options, run_id: str) -> Cluster:
     """The run's cluster, created on first call (any process), reused after.
 
@@ -280,6 +297,7 @@ def acquire(options: Options, run_id: str) -> Cluster:
     with _lock(options):
         kind = find_kind(options)
         state = _read_state(options)
+        check_name(options, kind, state)
         if state.get("run") == run_id and state.get("failed"):
             raise ClusterError(state["failed"])
         control_plane = f"{options.cluster_name}-control-plane"
@@ -288,12 +306,6 @@ def acquire(options: Options, run_id: str) -> Cluster:
         if ours and reclaim_if_abandoned(options, kind, state):
             exists = ours = False
             state = {}
-        if exists and not ours:
-            raise ClusterError(
-                f"a kind cluster named {options.cluster_name!r} already exists and was not created by the harness; "
-                "pass --cluster-name with another name "
-                f"(or delete it yourself: kind delete cluster --name {options.cluster_name})"
-            )
         kubeconfig = options.state_dir / "clusters" / f"{options.cluster_name}.kubeconfig"
         image = options.node_image or NODE_IMAGE
         if not ours:

@@ -94,7 +94,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             clusters.check_kubeconfig(opts.kubeconfig)
         else:
             clusters.check_docker()
-            clusters.find_kind(opts)
+            clusters.check_name(opts, clusters.find_kind(opts))
             opts = _offline_preflight(config, opts)
     except clusters.ClusterError as exc:
         raise UsageError(f"harness: {exc}") from None
