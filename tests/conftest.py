@@ -389,3 +389,18 @@ def grpc_echo() -> Iterator[dict]:
     server.start()
     yield {"port": port, "pod": "grpc-echo-pod"}
     server.stop(grace=None)
+
+
+def stand_in_kind_node(tmp_path: Path, name: str) -> tuple[str, str]:
+    """A container labelled like the control-plane node of kind cluster
+    ``name``, created (never started) from an empty image made here: no
+    registry and no `make images` needed. Returns (container, image)."""
+    image = "localhost/exposure-harness/empty:1"
+    empty = tmp_path / "empty.tar"
+    subprocess.run(["tar", "-cf", str(empty), "-T", "/dev/null"], check=True)
+    subprocess.run(["docker", "import", str(empty), image], check=True, capture_output=True)
+    node = f"{name}-control-plane"
+    subprocess.run(["docker", "rm", "-f", node], capture_output=True)
+    labels = ["--label", f"io.x-k8s.kind.cluster={name}", "--label", "io.x-k8s.kind.role=control-plane"]
+    subprocess.run(["docker", "create", "--name", node, *labels, image, "/none"], check=True, capture_output=True)
+    return node, image

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import stand_in_kind_node
 from harness.options import ROOT
 
 
@@ -106,28 +107,7 @@ def test_kind_cluster_name_taken_by_someone_else(tmp_path):
     if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
         pytest.skip("no running Docker engine: the name-clash check needs one")
     name = "harness-clash-check"
-    image = "localhost/exposure-harness/empty:1"
-    empty = tmp_path / "empty.tar"
-    subprocess.run(["tar", "-cf", str(empty), "-T", "/dev/null"], check=True)
-    subprocess.run(["docker", "import", str(empty), image], check=True, capture_output=True)
-    node = f"{name}-control-plane"
-    subprocess.run(["docker", "rm", "-f", node], capture_output=True)
-    subprocess.run(
-        [
-            "docker",
-            "create",
-            "--name",
-            node,
-            "--label",
-            f"io.x-k8s.kind.cluster={name}",
-            "--label",
-            "io.x-k8s.kind.role=control-plane",
-            image,
-            "/none",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    node, image = stand_in_kind_node(tmp_path, name)
     try:
         res = run_suites(tmp_path, f"--cluster-name={name}")
         assert res.returncode == 4, res.stdout[-2000:] + res.stderr[-2000:]

@@ -5,16 +5,15 @@ by the next run, with a line saying so."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
 import subprocess
-import tarfile
 import uuid
 
 import pytest
 
+from conftest import stand_in_kind_node
 from harness import cluster as clusters
 from harness.options import Options
 from harness.probes import Timeouts
@@ -114,34 +113,8 @@ def test_a_killed_runs_cluster_is_reclaimed(tmp_path, capfd):
     kind = clusters.CACHE / "bin" / f"kind-{clusters.KIND_VERSION}"
     if not kind.exists():
         kind = clusters.find_kind(_options(tmp_path, "x"))
-    # an image of one file, made here (no registry, no `make images` needed):
-    # the stand-in node is created, never started
-    layer = tmp_path / "stand-in.tar"
-    with tarfile.open(layer, "w") as tar:
-        data = b"a kind node's stand-in\n"
-        info = tarfile.TarInfo("stand-in")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    image = "localhost/exposure-harness/test-stand-in:1"
-    subprocess.run(["docker", "import", str(layer), image], check=True, capture_output=True)
     name = f"reclaim-{uuid.uuid4().hex[:6]}"
-    node = f"{name}-control-plane"
-    subprocess.run(
-        [
-            "docker",
-            "create",
-            "--name",
-            node,
-            "--label",
-            f"io.x-k8s.kind.cluster={name}",
-            "--label",
-            "io.x-k8s.kind.role=control-plane",
-            image,
-            "/stand-in",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    node, image = stand_in_kind_node(tmp_path, name)
     try:
         opts = _options(tmp_path, name)
         state = {
