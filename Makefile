@@ -68,7 +68,7 @@ bench-latency: venv
 	$(PY) -m bench.latency $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
 
 clean:
-	@if [ -x $(PY) ]; then $(PY) -m harness.cluster clean; fi
+	@if [ -x $(PY) ]; then $(PY) -m harness.lab.cluster clean; fi
 	rm -rf $(REPORT_DIR) .harness .pytest-kind .pytest_cache
 
 # also the image cache and the images `make images` built (the next `make images` is cold)

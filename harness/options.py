@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from .claims import load_known_refutations
-from .probes import Timeouts, parse_timeouts
+from harness.checks.probes import Timeouts, parse_timeouts
+from harness.claims import load_known_refutations
 
 CONTROLLERS = ("nginx", "nginx-inc", "traefik", "traefik-nginx", "envoy-gateway")  # the matrix, in report order
 DEFAULT_CLUSTER_NAME = "exposure-harness"

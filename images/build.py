@@ -25,10 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-from harness import cluster
-from harness.addons import ADDONS
-from harness.binaries import TOOLS
-from harness.upstream import CACHE
+from harness.lab import cluster
+from harness.lab.addons import ADDONS
+from harness.lab.binaries import TOOLS
+from harness.lab.upstream import CACHE
 
 from .builder import DEFAULT_OUT, LABEL, Builder, BuildError, digest, docker_has, say
 from .node import build_core_images, build_kind, build_node, k8s_binaries

@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.sources import Archive, SourceError
-from harness.upstream import CACHE
+from harness.lab.sources import Archive, SourceError
+from harness.lab.upstream import CACHE
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = HERE / "scripts"

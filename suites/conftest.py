@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
-from harness.expect import Scene, http, probe
-from harness.kube import load_manifest, rename_hosts, unique_host, with_ingress_class
-from harness.probes import Timeouts
+from harness.checks.expect import Scene, http, probe
+from harness.checks.kube import load_manifest, rename_hosts, unique_host, with_ingress_class
+from harness.checks.probes import Timeouts
+from harness.lab.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
 
 # The guide's YAML targets ingress-nginx (and Traefik's NGINX-annotation
 # provider reads it unchanged); Traefik and F5's NGINX Ingress Controller get

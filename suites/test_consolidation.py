@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.backends import deploy_echo
-from harness.expect import Expectation, Request, Response, Scene, http, https, verify, verify_all
-from harness.kube import load_manifest, rename_hosts
+from harness.checks.expect import Expectation, Request, Response, Scene, http, https, verify, verify_all
+from harness.checks.kube import load_manifest, rename_hosts
+from harness.lab.backends import deploy_echo
 
 from .conftest import scene_for
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from harness import claims
-from harness.expect import https, verify_all
+from harness.checks.expect import https, verify_all
 
 from .conftest import deploy_web_gateway
 

@@ -23,13 +23,23 @@ from dataclasses import replace
 
 import pytest
 
-from harness.addons.gateway_api import ECHO_IMAGE
-from harness.backends import Backend, deploy_echo, deploy_tcp_echo_pods, secret_cert_sha256, tls_secret
+from harness.checks.expect import (
+    DEFAULT_CERTIFICATE,
+    Expectation,
+    Request,
+    Response,
+    Scene,
+    http,
+    https,
+    throughout,
+    verify,
+)
+from harness.checks.kube import load_manifest, rename_hosts, unique_host
+from harness.checks.probes import eventually, never
 from harness.diagnose import ClusterSource, Diagnosis, diagnose
-from harness.expect import DEFAULT_CERTIFICATE, Expectation, Request, Response, Scene, http, https, throughout, verify
-from harness.kube import load_manifest, rename_hosts, unique_host
+from harness.lab.addons.gateway_api import ECHO_IMAGE
+from harness.lab.backends import Backend, deploy_echo, deploy_tcp_echo_pods, secret_cert_sha256, tls_secret
 from harness.options import ROOT
-from harness.probes import eventually, never
 
 from .conftest import gateway_scene, gateway_vars, scene_for
 

@@ -18,17 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.backends import (
-    UDP_WHOAMI,
-    Backend,
-    deploy_echo,
-    deploy_grpc_echo,
-    deploy_tcp_echo_pods,
-    deploy_udp_echo,
-    secret_cert_sha256,
-    tls_secret,
-)
-from harness.expect import (
+from harness.checks.expect import (
     GRPC_UNIMPLEMENTED,
     Expectation,
     Request,
@@ -40,8 +30,18 @@ from harness.expect import (
     verify,
     verify_all,
 )
-from harness.kube import load_manifest, rename_hosts, unique_host
-from harness.plugin import not_checkable
+from harness.checks.kube import load_manifest, rename_hosts, unique_host
+from harness.lab.backends import (
+    UDP_WHOAMI,
+    Backend,
+    deploy_echo,
+    deploy_grpc_echo,
+    deploy_tcp_echo_pods,
+    deploy_udp_echo,
+    secret_cert_sha256,
+    tls_secret,
+)
+from harness.pytest.plugin import not_checkable
 
 from .conftest import gateway_scene, gateway_vars
 

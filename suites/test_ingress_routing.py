@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.expect import https, verify, verify_all
+from harness.checks.expect import https, verify, verify_all
 
 from .conftest import GUIDE_WEB_GATEWAY, deploy_web_gateway
 

@@ -10,11 +10,11 @@ import ipaddress
 
 import pytest
 
-from harness.addons import metallb
-from harness.backends import UDP_WHOAMI, deploy_tcp_echo_pods, deploy_udp_echo
-from harness.expect import Expectation, Request, Response, Scene, verify
-from harness.kube import load_manifest
-from harness.probes import never
+from harness.checks.expect import Expectation, Request, Response, Scene, verify
+from harness.checks.kube import load_manifest
+from harness.checks.probes import never
+from harness.lab.addons import metallb
+from harness.lab.backends import UDP_WHOAMI, deploy_tcp_echo_pods, deploy_udp_echo
 
 TCP_APP_PORT = 1883
 # Plain TCP: the echo server in TCP mode greets, and answers TEST with one JSON line naming the pod.

@@ -16,13 +16,13 @@ from dataclasses import replace
 
 import pytest
 
-from harness.addons.gateway_api import ECHO_IMAGE
-from harness.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
-from harness.expect import http, https, throughout, verify
-from harness.ingress2gateway import ToolError, adapt, convert
-from harness.kube import load_manifest, rename_hosts, unique_host
-from harness.plugin import not_checkable
-from harness.probes import eventually
+from harness.checks.expect import http, https, throughout, verify
+from harness.checks.kube import load_manifest, rename_hosts, unique_host
+from harness.checks.probes import eventually
+from harness.lab.addons.gateway_api import ECHO_IMAGE
+from harness.lab.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
+from harness.lab.ingress2gateway import ToolError, adapt, convert
+from harness.pytest.plugin import not_checkable
 
 from .conftest import GUIDE_WEB_GATEWAY, gateway_scene, gateway_vars, scene_for
 

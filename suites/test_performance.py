@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
-from harness import claims, latency
-from harness.backends import deploy_echo, tls_secret
-from harness.expect import Expectation, Request, Response, Scene, verify
-from harness.kube import load_manifest, rename_hosts, unique_host
+from harness import claims
+from harness.checks import latency
+from harness.checks.expect import Expectation, Request, Response, Scene, verify
+from harness.checks.kube import load_manifest, rename_hosts, unique_host
+from harness.lab.backends import deploy_echo, tls_secret
 
 HOST = "bench.example.com"  # TLS at the controller
 HTTP_HOST = "bench-http.example.com"  # no tls section: plain HTTP is answered, not redirected

@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import pytest
 
-from harness.backends import deploy_echo, deploy_tls_app, secret_cert_sha256, tls_secret
-from harness.expect import DEFAULT_CERTIFICATE, Scene, https, verify, verify_all
-from harness.kube import load_manifest, rename_hosts, unique_host
+from harness.checks.expect import DEFAULT_CERTIFICATE, Scene, https, verify, verify_all
+from harness.checks.kube import load_manifest, rename_hosts, unique_host
+from harness.lab.backends import deploy_echo, deploy_tls_app, secret_cert_sha256, tls_secret
 
 # HTTPS with the certificate of the Secret the Ingress names; TLS ends at the controller
 TERMINATED = https("shop.example.com", backend="frontend-svc", certificate="shop-tls", backend_tls=False)

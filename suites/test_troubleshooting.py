@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.backends import deploy_echo
-from harness.expect import Expectation, Request, Response, Scene, http, throughout, verify
-from harness.kube import load_manifest, rename_hosts
+from harness.checks.expect import Expectation, Request, Response, Scene, http, throughout, verify
+from harness.checks.kube import load_manifest, rename_hosts
+from harness.lab.backends import deploy_echo
 
 from .conftest import scene_for
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import trustme
 
-from harness.probes import Timeouts, eventually, http_get
+from harness.checks.probes import Timeouts, eventually, http_get
 
 FAST = Timeouts(consistency=20.0, probe_interval=0.1, request=3.0, negative_observation=1.0)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import report
-from harness.report import Result
+from harness.report import document as report
+from harness.report.document import Result
 
 CONTROLLERS = ["nginx", "nginx-inc", "traefik", "traefik-nginx"]
 GUIDE_YAML = "path api-svc receives for /api/users, the guide's YAML"

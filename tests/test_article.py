@@ -12,8 +12,8 @@ import yaml
 
 from harness.article import derive, extract, flat, report, run
 from harness.article.cli import command, parser
+from harness.checks.kube import load_manifest
 from harness.claims import Verdict
-from harness.kube import load_manifest
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
 GUIDE = ARTICLES / "kubernetes-ingress-vs-load-balancer.md"
@@ -473,7 +473,7 @@ def test_cli_bad_input_is_one_line(capsys):
 
 
 def test_report_prints_a_transcripts_last_observation():
-    from harness.probes import Transcript
+    from harness.checks.probes import Transcript
 
     t = Transcript("nginx: GET https://shop/api -> answered by api-svc")
     t.record(False, "tls-verify: self-signed certificate")

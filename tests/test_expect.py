@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.backends import cert_sha256
-from harness.expect import (
+from harness.checks.expect import (
     DEFAULT_CERTIFICATE,
     GRPC_UNIMPLEMENTED,
     Expectation,
@@ -27,7 +26,8 @@ from harness.expect import (
     verify,
     verify_all,
 )
-from harness.probes import CheckFailed, Timeouts
+from harness.checks.probes import CheckFailed, Timeouts
+from harness.lab.backends import cert_sha256
 
 BACKENDS = {
     "api-svc": ["api-svc-pod"],
@@ -269,7 +269,7 @@ def test_latency_rounds_are_interleaved_and_paired(traefik, backends):
     """Two real paths measured in the same rounds: one straight to a backend,
     one through the real Traefik in front of it; each gets its own times, and
     the paired difference is the proxy's cost, request by request."""
-    from harness import latency
+    from harness.checks import latency
 
     direct = latency.Path("direct", "127.0.0.1", backends["blog-pod"].port)
     proxied = latency.Path("through traefik", "127.0.0.1", traefik["http"])

@@ -7,7 +7,7 @@ import dataclasses
 
 from report_samples import CONTROLLERS, document, results
 
-from harness import report
+from harness.report import document as report
 
 
 def _by_kind(doc):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.kube import MANIFESTS, ManifestError, load_manifest, parse_manifest, rename_hosts, unique_host
+from harness.checks.kube import MANIFESTS, ManifestError, load_manifest, parse_manifest, rename_hosts, unique_host
 
 GUIDE = "../shared/guide/kubernetes-ingress-vs-load-balancer.txt"
 
@@ -90,7 +90,7 @@ def test_addon_manifests_render():
 def test_metallb_pools_of_differently_named_clusters_rarely_overlap():
     import ipaddress
 
-    from harness.addons.metallb import POOL_SIZE, pool_range
+    from harness.lab.addons.metallb import POOL_SIZE, pool_range
 
     kind_net = ipaddress.IPv4Network("172.18.0.0/16")
     ranges = {name: pool_range(kind_net, name) for name in ("exposure-harness", "a", "b", "c", "d", "e")}

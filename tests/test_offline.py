@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import trustme
 
-from harness import offline
-from harness.cluster import ClusterError
+from harness.lab import offline
+from harness.lab.cluster import ClusterError
 
 
 def _closed_port() -> int:

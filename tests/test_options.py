@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import pytest
 
-from harness.probes import Timeouts, parse_timeouts
+from harness.checks.probes import Timeouts, parse_timeouts
 
 
 def test_overrides_parse_from_repeated_and_comma_separated_flags():
@@ -44,7 +44,7 @@ def test_bad_overrides_are_one_clear_line(spec, message):
 def test_every_timeout_field_says_what_it_bounds():
     import inspect
 
-    import harness.probes as probes
+    import harness.checks.probes as probes
 
     source = inspect.getsource(probes.Timeouts)
     for f in fields(Timeouts):

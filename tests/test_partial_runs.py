@@ -14,9 +14,9 @@ import uuid
 import pytest
 
 from conftest import stand_in_kind_node
-from harness import cluster as clusters
+from harness.checks.probes import Timeouts
+from harness.lab import cluster as clusters
 from harness.options import Options
-from harness.probes import Timeouts
 
 pytest_plugins = ["pytester"]
 
@@ -45,7 +45,7 @@ def test_never_reached_either(controller):
 
 
 def test_sigterm_ends_the_run_like_ctrl_c_and_the_report_says_so(pytester):
-    pytester.makeconftest('pytest_plugins = ["harness.plugin"]\n')
+    pytester.makeconftest('pytest_plugins = ["harness.pytest.plugin"]\n')
     pytester.makepyfile(test_claims=SUITE)
     out = pytester.path / "out"
     result = pytester.runpytest_subprocess(

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from harness.probes import (
+from harness.checks.probes import (
     CheckFailed,
     ProbeError,
     consistently,
@@ -196,7 +196,7 @@ def test_never_holds_for_window_and_fails_fast(fast_timeouts):
 
 
 def test_timeouts_scale_deadlines_only():
-    from harness.probes import Timeouts
+    from harness.checks.probes import Timeouts
 
     t = Timeouts().scaled(2)
     assert t.consistency == 120 and t.consistent_successes == 3 and t.probe_interval == 0.5

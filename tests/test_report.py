@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from harness import claims, report
+from harness import claims
+from harness.report import document as report
 
 pytest_plugins = ["pytester"]
 
@@ -32,14 +33,14 @@ def test_catalog_ids_unique_and_areas_known():
 
 
 def _run(pytester, body: str, *args: str):
-    pytester.makeconftest('pytest_plugins = ["harness.plugin"]\n')
+    pytester.makeconftest('pytest_plugins = ["harness.pytest.plugin"]\n')
     pytester.makepyfile(test_claims=body)
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--report-dir={pytester.path / 'out'}", *args)
 
 
 BODY = """
 import pytest
-from harness.plugin import not_checkable
+from harness.pytest.plugin import not_checkable
 
 @pytest.mark.claim("lb-l4-reach")
 def test_holds(evidence):

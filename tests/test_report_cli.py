@@ -10,7 +10,7 @@ from pathlib import Path
 
 from report_samples import CONTROLLERS, results
 
-from harness import report
+from harness.report import document as report
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from report_samples import CONTROLLERS, RETIRED, document, results
 
-from harness import report
-from harness.report_html import render_html
-from harness.report_junit import render_junit
+from harness.report import document as report
+from harness.report.html import render_html
+from harness.report.junit import render_junit
 
 
 def test_same_results_give_byte_identical_json_and_markdown(tmp_path):

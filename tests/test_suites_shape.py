@@ -43,7 +43,7 @@ def violations(source: str) -> list[str]:
             for t in targets:
                 if _subscript_keys(t) & OBJECT_FIELDS:
                     found.append((node.lineno, "a loaded manifest is edited; make it a manifest of its own"))
-        elif isinstance(node, ast.ImportFrom) and node.module == "harness.probes":
+        elif isinstance(node, ast.ImportFrom) and node.module == "harness.checks.probes":
             raw = {a.name for a in node.names} & RAW_PROBES
             if raw:
                 found.append((node.lineno, f"{', '.join(sorted(raw))} by hand; write an expectation row"))
@@ -57,7 +57,7 @@ def test_suite_builds_no_object_and_probes_only_through_expectations(path):
 
 def test_the_rule_sees_what_it_forbids():
     bad = """
-from harness.probes import http_get, never
+from harness.checks.probes import http_get, never
 kube.apply([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}])
 svc = dict(apiVersion="v1", kind="Service")
 docs[0]["spec"]["loadBalancerClass"] = "x"
@@ -68,7 +68,7 @@ ing["metadata"]["name"] = "blog"
 
 
 def test_every_manifest_a_suite_names_exists():
-    from harness.kube import MANIFESTS
+    from harness.checks.kube import MANIFESTS
 
     named = set()
     for path in _modules():

@@ -1,13 +1,13 @@
-"""The verdict mapping on its own: outcome in, verdict out (harness.verdicts.decide)."""
+"""The verdict mapping on its own: outcome in, verdict out (harness.pytest.verdicts.decide)."""
 
 from __future__ import annotations
 
 import pytest
 
+from harness.checks.probes import CheckFailed, ProbeError, Transcript
 from harness.claims import Verdict
-from harness.plugin import NOT_CHECKABLE
-from harness.probes import CheckFailed, ProbeError, Transcript
-from harness.verdicts import decide
+from harness.pytest.plugin import NOT_CHECKABLE
+from harness.pytest.verdicts import decide
 
 
 def test_passing_setup_and_clean_teardown_are_no_verdict():

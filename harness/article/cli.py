@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..options import CONTROLLERS, ROOT
+from harness.options import CONTROLLERS, ROOT
 
 
 def parser() -> argparse.ArgumentParser:

@@ -34,9 +34,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..expect import Expectation, Request, Response
-from . import schema
-from .extract import Snippet
+from harness.article import schema
+from harness.article.extract import Snippet
+from harness.checks.expect import Expectation, Request, Response
 
 GATEWAY_API = schema.GATEWAY_GROUP + "/"
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute")

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from .flat import FlatError, looks_flattened, reindent
+from harness.article.flat import FlatError, looks_flattened, reindent
 
 YAML_TAGS = {"yaml", "yml", "kubernetes", "k8s"}
 _FENCE = re.compile(r"^ {0,3}(```+|~~~+)\s*([\w+-]*)")

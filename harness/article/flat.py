@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from . import schema
-from .schema import ANY, SCALAR, resolve
+from harness.article import schema
+from harness.article.schema import ANY, SCALAR, resolve
 
 
 class FlatError(ValueError):

@@ -17,9 +17,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .. import claims as catalog
-from ..claims import Verdict
-from ..kube import MANIFESTS, load_manifest
+from harness import claims as catalog
+from harness.checks.kube import MANIFESTS, load_manifest
+from harness.claims import Verdict
 
 SCHEMA = "exposure-harness/article-report/v1"
 _MARK = {

@@ -21,16 +21,16 @@ from typing import Any
 import trustme
 from kubernetes.client.rest import ApiException
 
-from ..addons import BoundController
-from ..addons.gateway_api import ECHO_IMAGE
-from ..backends import secret_cert_sha256, tls_secret
-from ..claims import Verdict
-from ..expect import Expectation, Scene, describe, probe, verify
-from ..kube import Kube, ManifestError, load_manifest, rename_hosts, unique_host
-from ..kube import describe as describe_doc
-from ..probes import CheckFailed, ProbeError, Timeouts
-from . import derive
-from .derive import BackendNeed, Check, Plan
+from harness.article import derive
+from harness.article.derive import BackendNeed, Check, Plan
+from harness.checks.expect import Expectation, Scene, describe, probe, verify
+from harness.checks.kube import Kube, ManifestError, load_manifest, rename_hosts, unique_host
+from harness.checks.kube import describe as describe_doc
+from harness.checks.probes import CheckFailed, ProbeError, Timeouts
+from harness.claims import Verdict
+from harness.lab.addons import BoundController
+from harness.lab.addons.gateway_api import ECHO_IMAGE
+from harness.lab.backends import secret_cert_sha256, tls_secret
 
 DIAGNOSIS: Callable[[Kube, str, str, Outcome], str | None] | None = None
 
@@ -102,7 +102,7 @@ def _fragment(path: str, **variables: Any) -> dict[str, Any]:
 
     import yaml
 
-    from ..kube import MANIFESTS
+    from harness.checks.kube import MANIFESTS
 
     text = string.Template((MANIFESTS / Path(path)).read_text(encoding="utf-8")).substitute(
         {k: str(v) for k, v in variables.items()}

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, ensure_addons
 from harness.article import derive, run
 from harness.article import report as article_report
-from harness.article.pytest_plugin import Case, cases, known_classes, matrix
 from harness.claims import Verdict
-from harness.fixtures import rendered_config, safe
-from harness.plugin import not_checkable, options, run_id
+from harness.lab.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, ensure_addons
+from harness.pytest.article import Case, cases, known_classes, matrix
+from harness.pytest.fixtures import rendered_config, safe
+from harness.pytest.plugin import not_checkable, options, run_id
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -1,0 +1,777 @@
+"""Talking to the cluster: load manifests, apply them server-side, wait on
+conditions, collect evidence.
+
+Everything here takes plain dicts (parsed YAML) so manifests stay files and
+tests stay data. Every wait has a deadline from :class:`probes.Timeouts` and,
+when it passes, says what it expected, what it saw and where to look.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import string
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.client.rest import ApiException
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+from harness.checks.probes import CheckFailed, Timeouts, Transcript, eventually
+
+FIELD_MANAGER = "exposure-harness"
+MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
+
+# Gateway API objects whose status the harness waits on after applying them.
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+GATED_KINDS = ("Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute")
+# Condition reasons (status False) that no amount of waiting changes: the
+# controller read the object and said no. Anything else (Pending, no status
+# yet) is waited on until the deadline.
+FINAL_REJECTIONS = frozenset(
+    {
+        # Gateway: Accepted / Programmed
+        "InvalidParameters",
+        "UnsupportedAddress",
+        "Invalid",
+        "ListenersNotValid",
+        # routes, per parent: Accepted
+        "NotAllowedByListeners",
+        "NoMatchingListenerHostname",
+        "NoMatchingParent",
+        "UnsupportedValue",
+        "IncompatibleFilters",
+        # routes, per parent: ResolvedRefs
+        "RefNotPermitted",
+        "InvalidKind",
+        "BackendNotFound",
+        "UnsupportedProtocol",
+    }
+)
+
+
+class ManifestError(Exception):
+    """A manifest could not be read or applied; the message names the object."""
+
+
+class Rejected(Exception):
+    """A Gateway or route the controller rejected for good (see FINAL_REJECTIONS)."""
+
+
+def gate_state(obj: dict[str, Any]) -> tuple[str, Any]:
+    """Where a Gateway API object stands, from its status alone:
+    ``("ready", conditions)``, ``("waiting", why)`` or ``("rejected", why)``.
+
+    Gateway: Accepted and Programmed True. Route: for every parentRef of
+    its spec, a status entry with Accepted and ResolvedRefs True. Conditions
+    of an older generation do not count either way."""
+    generation = obj.get("metadata", {}).get("generation") or 0
+
+    def current(conds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {c["type"]: c for c in conds if (c.get("observedGeneration") or generation) >= generation}
+
+    def judge(conds: dict[str, dict[str, Any]], wanted: tuple[str, ...], who: str) -> tuple[str, Any]:
+        for t in wanted:
+            c = conds.get(t)
+            if c is not None and c.get("status") == "False" and c.get("reason") in FINAL_REJECTIONS:
+                return "rejected", f"{who}: {t}=False {c.get('reason')}: {c.get('message', '')}".rstrip(": ")
+        missing = [t for t in wanted if conds.get(t, {}).get("status") != "True"]
+        if missing:
+            seen = {t: f"{c.get('status')} {c.get('reason', '')}".strip() for t, c in conds.items()}
+            return "waiting", f"{who}: {' and '.join(missing)} not True yet (seen {seen or 'no conditions'})"
+        return "ready", {t: f"{c.get('status')} {c.get('reason', '')}".strip() for t, c in conds.items()}
+
+    status = obj.get("status") or {}
+    if obj.get("kind") == "Gateway":
+        return judge(current(status.get("conditions") or []), ("Accepted", "Programmed"), "Gateway")
+    parents = status.get("parents") or []
+    out: dict[str, Any] = {}
+    for ref in (obj.get("spec") or {}).get("parentRefs") or []:
+        name = ref["name"] + (f"/{ref['sectionName']}" if ref.get("sectionName") else "")
+        entry = next((p for p in parents if _same_parent(p.get("parentRef") or {}, ref)), None)
+        if entry is None:
+            return "waiting", f"parent {name}: no status from the controller yet"
+        state, detail = judge(current(entry.get("conditions") or []), ("Accepted", "ResolvedRefs"), f"parent {name}")
+        if state != "ready":
+            return state, detail
+        out[name] = detail
+    return "ready", out
+
+
+class RejectionWatch:
+    """Turns gate observations into "rejected for good": a final-looking
+    rejection counts once the same rejection has been seen for ``settle``
+    seconds in a row (a controller may write BackendNotFound before the
+    EndpointSlice of a new Service exists, then correct it)."""
+
+    def __init__(self, settle: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settle = settle
+        self.clock = clock
+        self.since: float | None = None
+        self.detail: Any = None
+
+    def final(self, state: str, detail: Any) -> bool:
+        if state != "rejected":
+            self.since, self.detail = None, None
+            return False
+        now = self.clock()
+        if self.since is None or detail != self.detail:
+            self.since, self.detail = now, detail
+        return now - self.since >= self.settle
+
+
+def _same_parent(seen: dict[str, Any], ref: dict[str, Any]) -> bool:
+    return all(seen.get(k) == ref.get(k) for k in ("name", "sectionName", "port") if ref.get(k) is not None) and (
+        not ref.get("namespace") or seen.get("namespace") == ref.get("namespace")
+    )
+
+
+# --------------------------------------------------------------------------
+# manifests
+# --------------------------------------------------------------------------
+
+
+def load_manifest(path: str | Path, **variables: Any) -> list[dict[str, Any]]:
+    """Parse a multi-document YAML file; ``${name}`` placeholders are filled
+    from ``variables`` and any placeholder left unfilled is an error."""
+    p = Path(path)
+    if not p.is_absolute():
+        p = MANIFESTS / p
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ManifestError(f"cannot read manifest {p}: {exc.strerror}") from None
+    return parse_manifest(text, source=str(p), **variables)
+
+
+def parse_manifest(
+    text: str, *, source: str = "<string>", template: bool = True, **variables: Any
+) -> list[dict[str, Any]]:
+    """Parse multi-document YAML. The project's own manifests are templates
+    (``${name}`` placeholders, ``$$`` for a literal dollar); upstream text
+    (``template=False``) is read exactly as published."""
+    if template and (variables or "${" in text or "$$" in text):
+        try:
+            text = string.Template(text).substitute({k: str(v) for k, v in variables.items()})
+        except KeyError as exc:
+            raise ManifestError(f"{source}: placeholder ${{{exc.args[0]}}} has no value") from None
+        except ValueError as exc:
+            raise ManifestError(f"{source}: bad placeholder: {exc}") from None
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d]
+    except yaml.YAMLError as exc:
+        raise ManifestError(f"{source}: invalid YAML: {exc}".replace("\n", " ")) from None
+    for i, d in enumerate(docs):
+        if (
+            not isinstance(d, dict)
+            or not d.get("apiVersion")
+            or not d.get("kind")
+            or not d.get("metadata", {}).get("name")
+        ):
+            raise ManifestError(f"{source}: document {i + 1} lacks apiVersion, kind or metadata.name")
+    return docs
+
+
+def describe(doc: dict[str, Any]) -> str:
+    md = doc.get("metadata", {})
+    ns = f"{md['namespace']}/" if md.get("namespace") else ""
+    return f"{doc.get('kind')} {ns}{md.get('name')}"
+
+
+def rename_hosts(docs: list[dict[str, Any]], mapping: dict[str, str]) -> list[dict[str, Any]]:
+    """Copies of ``docs`` with every string equal to a key of ``mapping``
+    replaced by its value (hostnames in rules, tls.hosts, hostnames lists).
+    Lets the guide's YAML stay verbatim on disk while each test gets unique
+    hostnames."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, str) and node in mapping:
+            return mapping[node]
+        return node
+
+    return [walk(copy.deepcopy(d)) for d in docs]
+
+
+def with_ingress_class(docs: list[dict[str, Any]], ingress_class: str) -> list[dict[str, Any]]:
+    """Copies of ``docs`` whose Ingresses name ``ingress_class``: the guide's
+    YAML, unchanged but for its class, on a controller that serves another."""
+    out = [copy.deepcopy(d) for d in docs]
+    for d in out:
+        if d.get("kind") == "Ingress":
+            d.setdefault("spec", {})["ingressClassName"] = ingress_class
+    return out
+
+
+def unique_host(ns: str, host: str) -> str:
+    """``host`` made unique to one test namespace, readable as the original:
+    shop.example.com in namespace t-...-1a2b3 -> shop-1a2b3.example.com."""
+    first, _, rest = host.partition(".")
+    return f"{first}-{ns.rsplit('-', 1)[-1]}.{rest}"
+
+
+# --------------------------------------------------------------------------
+# the client
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Kube:
+    kubeconfig: Path
+    timeouts: Timeouts
+    context: str | None = None
+
+    def __post_init__(self) -> None:
+        # namespace -> where gate results go (the plugin points it at the test's evidence)
+        self.status_sinks: dict[str, Callable[[str, Any], None]] = {}
+        self.api_client = k8s_config.new_client_from_config(config_file=str(self.kubeconfig), context=self.context)
+        self.core = k8s.CoreV1Api(self.api_client)
+        self.apps = k8s.AppsV1Api(self.api_client)
+        self.networking = k8s.NetworkingV1Api(self.api_client)
+        self._dyn: DynamicClient | None = None
+
+    @property
+    def dyn(self) -> DynamicClient:
+        if self._dyn is None:
+            self._dyn = DynamicClient(self.api_client)
+        return self._dyn
+
+    def server_version(self) -> str:
+        return k8s.VersionApi(self.api_client).get_code().git_version
+
+    def _resource(self, api_version: str, kind: str):
+        try:
+            return self.dyn.resources.get(api_version=api_version, kind=kind)
+        except ResourceNotFoundError:
+            # CRDs installed after discovery was cached: rediscover once.
+            self.dyn.resources.invalidate_cache()
+            return self.dyn.resources.get(api_version=api_version, kind=kind)
+
+    # -- apply / delete ------------------------------------------------------
+
+    def apply(
+        self,
+        docs: Iterable[dict[str, Any]],
+        namespace: str | None = None,
+        *,
+        gate: bool = True,
+        dry_run: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Server-side apply each document in order (force conflicts: the
+        harness owns what it applies). ``namespace`` fills in namespaced
+        objects that name none. With ``gate`` (the default), every Gateway
+        and route applied is then waited on through its status
+        (:meth:`wait_accepted`). ``dry_run`` sends each through admission
+        (webhooks included) without persisting it, and gates nothing."""
+        applied = []
+        for doc in docs:
+            body = copy.deepcopy(doc)
+            try:
+                res = self._resource(body["apiVersion"], body["kind"])
+            except ResourceNotFoundError:
+                raise ManifestError(
+                    f"cannot apply {describe(body)}: the cluster does not serve {body['apiVersion']} {body['kind']} "
+                    "(missing CRD?)"
+                ) from None
+            ns = None
+            if res.namespaced:
+                ns = body.setdefault("metadata", {}).get("namespace") or namespace
+                if not ns:
+                    raise ManifestError(f"cannot apply {describe(body)}: namespaced object without a namespace")
+                body["metadata"]["namespace"] = ns
+            try:
+                out = self.dyn.server_side_apply(
+                    res,
+                    body=body,
+                    name=body["metadata"]["name"],
+                    namespace=ns,
+                    field_manager=FIELD_MANAGER,
+                    force_conflicts=True,
+                    **({"dry_run": "All"} if dry_run else {}),
+                )
+            except ApiException as exc:
+                raise ManifestError(f"cannot apply {describe(body)}: {api_reason(exc)}") from None
+            applied.append(out.to_dict())
+        if gate and not dry_run:
+            for obj in applied:
+                if obj.get("apiVersion", "").startswith(GATEWAY_GROUP + "/") and obj.get("kind") in GATED_KINDS:
+                    md = obj["metadata"]
+                    self.wait_accepted(obj["apiVersion"], obj["kind"], md["name"], md.get("namespace"))
+        return applied
+
+    def delete(self, docs: Iterable[dict[str, Any]], namespace: str | None = None) -> None:
+        """Delete the objects ``docs`` name (gone already is fine): cluster-scoped
+        objects a test made, or an object whose immutable field a fix changes."""
+        for doc in docs:
+            res = self._resource(doc["apiVersion"], doc["kind"])
+            ns = (doc.get("metadata", {}).get("namespace") or namespace) if res.namespaced else None
+            try:
+                self.dyn.delete(res, name=doc["metadata"]["name"], namespace=ns)
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise ManifestError(f"cannot delete {describe(doc)}: {api_reason(exc)}") from None
+
+    def wait_accepted(
+        self, api_version: str, kind: str, name: str, namespace: str | None, *, deadline: float | None = None
+    ) -> Any:
+        """Wait until a Gateway is Accepted and Programmed, or a route is
+        Accepted with its refs resolved by every parent. A final rejection
+        (FINAL_REJECTIONS, unchanged for ``rejection_settle`` seconds) fails
+        at once with the conditions seen, instead of after ``object_ready``;
+        the conditions go to the namespace's status sink either way."""
+        what = f"{kind} {namespace}/{name} accepted"
+        seen: list[Any] = []
+        watch = RejectionWatch(self.timeouts.rejection_settle)
+
+        def accepted() -> Any:
+            obj = self.get(api_version, kind, name, namespace) or {}
+            state, detail = gate_state(obj)
+            seen.append(detail)
+            if watch.final(state, detail):
+                raise Rejected(detail)
+            assert state == "ready", detail
+            return detail
+
+        sink = self.status_sinks.get(namespace or "")
+        try:
+            detail = eventually(
+                accepted,
+                what=what,
+                timeouts=self.timeouts,
+                deadline=deadline or self.timeouts.object_ready,
+                hint=f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml; controller logs",
+            )
+        except Rejected as exc:
+            transcript = Transcript(what)
+            for d in seen[-transcript.keep :]:
+                transcript.record(False, d)
+            if sink:
+                sink(f"status of {kind} {name}", {"rejected": str(exc)})
+            raise CheckFailed(f"{kind} {namespace}/{name} rejected by the controller: {exc}", transcript) from None
+        if sink:
+            sink(f"status of {kind} {name}", detail)
+        return detail
+
+    def apply_when_admitted(
+        self,
+        docs: Iterable[dict[str, Any]],
+        *,
+        what: str,
+        hint: str | Callable[[], str],
+        dry_run: bool = False,
+        deadline: float | None = None,
+    ) -> builtins.list[dict[str, Any]]:
+        """Apply ``docs`` as soon as admission lets them through: a validating
+        webhook refuses every object of its kinds until its certificate is in
+        place and its server answers, so this is also how an addon whose
+        webhook guards its objects is known to be ready (``dry_run``: nothing
+        is kept)."""
+        docs = builtins.list(docs)
+
+        def admitted() -> builtins.list[dict[str, Any]]:
+            try:
+                return self.apply(docs, dry_run=dry_run)
+            except ManifestError as exc:
+                raise AssertionError(str(exc)) from None
+
+        return eventually(
+            admitted, what=what, timeouts=self.timeouts, deadline=deadline or self.timeouts.addon_ready, hint=hint
+        )
+
+    def wait_rejected(self, api_version: str, kind: str, name: str, namespace: str | None, reason: str) -> Any:
+        """Wait until the controller rejects a route (or Gateway) with
+        ``reason`` in its status, the conditions going to the status sink:
+        for checks that something must *not* be attached or resolved."""
+        what = f"{kind} {namespace}/{name} rejected with {reason}"
+
+        def rejected() -> Any:
+            state, detail = gate_state(self.get(api_version, kind, name, namespace) or {})
+            assert state == "rejected" and reason in str(detail), f"{state}: {detail}"
+            return detail
+
+        detail = eventually(
+            rejected,
+            what=what,
+            timeouts=self.timeouts,
+            deadline=self.timeouts.object_ready,
+            hint=f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml; controller logs",
+        )
+        sink = self.status_sinks.get(namespace or "")
+        if sink:
+            sink(f"status of {kind} {name}", {"rejected": detail})
+        return detail
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        res = self._resource(api_version, kind)
+        try:
+            return self.dyn.get(res, name=name, namespace=namespace).to_dict()
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def list(self, api_version: str, kind: str, namespace: str | None = None, **kw: Any) -> list[dict[str, Any]]:
+        res = self._resource(api_version, kind)
+        return [i for i in self.dyn.get(res, namespace=namespace, **kw).to_dict().get("items", [])]
+
+    # -- namespaces ------------------------------------------------------------
+
+    def create_namespace(self, name: str, labels: dict[str, str]) -> None:
+        """Create ``name`` carrying ``labels``. A namespace of that name left
+        by an earlier run (it carries the same labels) is deleted first; one
+        the harness did not create is never touched."""
+        body = k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels=labels))
+        try:
+            self.core.create_namespace(body)
+            return
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+        existing = self.core.read_namespace(name)
+        if any((existing.metadata.labels or {}).get(k) != v for k, v in labels.items()):
+            raise ManifestError(
+                f"namespace {name} already exists and was not created by the harness; refusing to reuse it"
+            )
+        self.delete_namespace(name, wait=True)
+        self.core.create_namespace(body)
+
+    def delete_namespace(self, name: str, wait: bool = True) -> None:
+        try:
+            self.core.delete_namespace(name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return
+            raise
+        if wait:
+
+            def gone() -> None:
+                try:
+                    ns = self.core.read_namespace(name)
+                except ApiException as exc:
+                    if exc.status == 404:
+                        return
+                    raise
+                raise AssertionError(f"namespace {name} still {ns.status.phase}")
+
+            eventually(
+                gone,
+                what=f"namespace {name} deleted",
+                timeouts=self.timeouts,
+                deadline=self.timeouts.object_ready,
+                hint=f"finalizers on objects in {name}",
+            )
+
+    # -- waits -------------------------------------------------------------------
+
+    def wait_deployments(
+        self, namespace: str, names: Iterable[str] | None = None, *, deadline: float | None = None
+    ) -> None:
+        """Wait until each Deployment has rolled out: observed generation
+        current, all replicas updated, available and ready."""
+        wanted = (
+            list(names)
+            if names is not None
+            else [d.metadata.name for d in self.apps.list_namespaced_deployment(namespace).items]
+        )
+        for name in wanted:
+
+            def rolled_out(name: str = name) -> None:
+                d = self.apps.read_namespaced_deployment(name, namespace)
+                st, want = d.status, d.spec.replicas or 0
+                assert (st.observed_generation or 0) >= d.metadata.generation, (
+                    f"generation {d.metadata.generation} not observed yet"
+                )
+                assert (
+                    (st.updated_replicas or 0) == want
+                    and (st.ready_replicas or 0) == want
+                    and (st.available_replicas or 0) == want
+                ), f"{st.ready_replicas or 0}/{want} ready, {st.updated_replicas or 0} updated"
+
+            eventually(
+                rolled_out,
+                what=f"deployment {namespace}/{name} ready",
+                timeouts=self.timeouts,
+                deadline=deadline or self.timeouts.object_ready,
+                hint=lambda name=name: (  # type: ignore[misc]
+                    f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}; "
+                    f"kubectl -n {namespace} describe deploy {name}"
+                ),
+            )
+
+    def wait_daemonset(self, namespace: str, name: str, *, deadline: float | None = None) -> None:
+        def ready() -> None:
+            ds = self.apps.read_namespaced_daemon_set(name, namespace)
+            st = ds.status
+            assert st.desired_number_scheduled > 0, "no node scheduled"
+            assert (st.number_ready or 0) == st.desired_number_scheduled and (
+                st.updated_number_scheduled or 0
+            ) == st.desired_number_scheduled, f"{st.number_ready or 0}/{st.desired_number_scheduled} ready"
+
+        eventually(
+            ready,
+            what=f"daemonset {namespace}/{name} ready",
+            timeouts=self.timeouts,
+            deadline=deadline or self.timeouts.object_ready,
+            hint=f"kubectl -n {namespace} describe ds {name}",
+        )
+
+    def wait_jobs(self, namespace: str, names: Iterable[str], *, deadline: float | None = None) -> None:
+        """Wait until each Job has succeeded."""
+        batch = k8s.BatchV1Api(self.api_client)
+        for name in names:
+
+            def succeeded(name: str = name) -> None:
+                job = batch.read_namespaced_job(name, namespace)
+                assert (job.status.succeeded or 0) >= 1, (
+                    f"job {name}: {job.status.active or 0} active, {job.status.failed or 0} failed"
+                )
+
+            eventually(
+                succeeded,
+                what=f"job {namespace}/{name} succeeded",
+                timeouts=self.timeouts,
+                deadline=deadline or self.timeouts.object_ready,
+                hint=lambda: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}",
+            )
+
+    def _endpoint_slices(self, namespace: str, service: str) -> builtins.list[Any]:
+        return (
+            k8s.DiscoveryV1Api(self.api_client)
+            .list_namespaced_endpoint_slice(namespace, label_selector=f"kubernetes.io/service-name={service}")
+            .items
+        )
+
+    def wait_endpoints(self, namespace: str, service: str, *, deadline: float | None = None) -> builtins.list[str]:
+        """Wait until a Service has ready endpoints; returns their pod names."""
+
+        def ready() -> builtins.list[str]:
+            pods = sorted(
+                ep.target_ref.name
+                for s in self._endpoint_slices(namespace, service)
+                for ep in (s.endpoints or [])
+                if ep.conditions and ep.conditions.ready and ep.target_ref
+            )
+            assert pods, f"service {namespace}/{service} has no ready endpoints"
+            return pods
+
+        return eventually(
+            ready,
+            what=f"endpoints of {namespace}/{service}",
+            timeouts=self.timeouts,
+            deadline=deadline or self.timeouts.object_ready,
+            hint=lambda: (
+                f"selector and targetPort of {service}; pods: {self.pod_problems(namespace) or 'none unhealthy'}"
+            ),
+        )
+
+    def endpoint_addresses(self, namespace: str, service: str) -> builtins.list[str]:
+        """Endpoint address:port pairs of a Service as its EndpointSlices list them."""
+        return sorted(
+            f"{a}:{p.port}"
+            for s in self._endpoint_slices(namespace, service)
+            for ep in (s.endpoints or [])
+            for a in ep.addresses
+            for p in (s.ports or [])
+        )
+
+    def load_balancer_address(self, namespace: str, service: str) -> str | None:
+        svc = self.core.read_namespaced_service(service, namespace)
+        ingress = (svc.status.load_balancer and svc.status.load_balancer.ingress) or []
+        for i in ingress:
+            if i.ip or i.hostname:
+                return i.ip or i.hostname
+        return None
+
+    def wait_load_balancer(self, namespace: str, service: str, *, deadline: float | None = None) -> str:
+        def assigned() -> str:
+            addr = self.load_balancer_address(namespace, service)
+            assert addr, f"service {namespace}/{service} has no load-balancer address yet"
+            return addr
+
+        return eventually(
+            assigned,
+            what=f"load-balancer address of {namespace}/{service}",
+            timeouts=self.timeouts,
+            deadline=deadline or self.timeouts.load_balancer_address,
+            hint=lambda: (
+                f"events of service {service}: {self.event_lines(namespace, service) or 'none'}; "
+                "MetalLB controller logs"
+            ),
+        )
+
+    def wait_crds(self, names: Iterable[str], *, deadline: float | None = None) -> None:
+        ext = k8s.ApiextensionsV1Api(self.api_client)
+        for name in names:
+
+            def established(name: str = name) -> None:
+                crd = ext.read_custom_resource_definition(name)
+                conds = {c.type: c.status for c in (crd.status.conditions or [])}
+                assert conds.get("Established") == "True", f"CRD {name} conditions {conds}"
+
+            eventually(
+                established,
+                what=f"CRD {name} established",
+                timeouts=self.timeouts,
+                deadline=deadline or self.timeouts.object_ready,
+            )
+        self.dyn.resources.invalidate_cache()
+
+    # -- evidence -----------------------------------------------------------------
+
+    def pod_problems(self, namespace: str) -> str:
+        """One line naming pods that are not ready, and why."""
+        try:
+            pods = self.core.list_namespaced_pod(namespace).items
+        except ApiException:
+            return ""
+        out = []
+        for p in pods:
+            reasons = []
+            for cs in (p.status.container_statuses or []) + (p.status.init_container_statuses or []):
+                if cs.state and cs.state.waiting and cs.state.waiting.reason:
+                    reasons.append(f"{cs.name}: {cs.state.waiting.reason}")
+                elif cs.state and cs.state.terminated and cs.state.terminated.exit_code:
+                    reasons.append(f"{cs.name}: exited {cs.state.terminated.exit_code}")
+                elif not cs.ready:
+                    reasons.append(f"{cs.name}: not ready")
+            if p.status.phase == "Pending" and not reasons:
+                conds = [c.message for c in (p.status.conditions or []) if c.status != "True" and c.message]
+                reasons.append("Pending" + (f": {conds[0]}" if conds else ""))
+            if reasons:
+                out.append(f"{p.metadata.name} ({'; '.join(reasons)})")
+        return ", ".join(out)
+
+    def event_lines(self, namespace: str, involved: str | None = None, limit: int = 20) -> builtins.list[str]:
+        try:
+            events = self.core.list_namespaced_event(namespace).items
+        except ApiException:
+            return []
+        rows = []
+        for e in events:
+            if involved and e.involved_object.name != involved:
+                continue
+            rows.append(f"{e.type} {e.involved_object.kind}/{e.involved_object.name} {e.reason}: {e.message}".strip())
+        return rows[-limit:]
+
+    def pod_logs(self, namespace: str, label_selector: str, tail: int = 200) -> dict[str, str]:
+        out: dict[str, str] = {}
+        try:
+            pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
+        except ApiException:
+            return out
+        for p in pods:
+            for c in p.spec.containers:
+                try:
+                    out[f"{p.metadata.name}/{c.name}"] = self.core.read_namespaced_pod_log(
+                        p.metadata.name, namespace, container=c.name, tail_lines=tail
+                    )
+                except ApiException as exc:
+                    out[f"{p.metadata.name}/{c.name}"] = f"<no logs: {exc.reason}>"
+        return out
+
+    def exec_in_pods(
+        self, namespace: str, label_selector: str, command: Sequence[str], *, name: str, container: str | None = None
+    ) -> dict[str, str]:
+        """Output of ``command`` run in each matching pod (evidence only: a
+        controller's rendered configuration, say); errors become the text."""
+        from kubernetes.stream import stream
+
+        out: dict[str, str] = {}
+        try:
+            pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
+        except ApiException as exc:
+            return {name: f"<cannot list pods: {exc.reason}>"}
+        for p in pods:
+            try:
+                out[f"{p.metadata.name}/{name}"] = stream(
+                    self.core.connect_get_namespaced_pod_exec,
+                    p.metadata.name,
+                    namespace,
+                    command=command,
+                    container=container or p.spec.containers[0].name,
+                    stderr=True,
+                    stdin=False,
+                    stdout=True,
+                    tty=False,
+                    _preload_content=True,
+                )
+            except ApiException as exc:
+                out[f"{p.metadata.name}/{name}"] = f"<exec failed: {exc.reason}>"
+        return out
+
+    def dump_namespace(
+        self,
+        namespace: str,
+        dest: Path,
+        extra_logs: dict[str, str] | None = None,
+        rendered: dict[str, str] | None = None,
+    ) -> Path:
+        """Write what a person debugging a failure needs: events, every object
+        of the usual kinds as YAML, pod logs, given controller logs, and the
+        controller's rendered configuration (file name -> text)."""
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / "events.txt").write_text("\n".join(self.event_lines(namespace, limit=500)) + "\n")
+        kinds = [
+            ("v1", "Service"),
+            ("v1", "Pod"),
+            ("v1", "Endpoints"),
+            ("apps/v1", "Deployment"),
+            ("networking.k8s.io/v1", "Ingress"),
+            ("gateway.networking.k8s.io/v1", "Gateway"),
+            ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+            ("gateway.networking.k8s.io/v1", "GRPCRoute"),
+            ("gateway.networking.k8s.io/v1alpha2", "TCPRoute"),
+            ("gateway.networking.k8s.io/v1alpha2", "UDPRoute"),
+            ("gateway.networking.k8s.io/v1alpha2", "TLSRoute"),
+        ]
+        objects = []
+        for api_version, kind in kinds:
+            try:
+                objects.extend(self.list(api_version, kind, namespace=namespace))
+            except (ApiException, ResourceNotFoundError):
+                continue
+        for o in objects:
+            o.get("metadata", {}).pop("managedFields", None)
+        (dest / "objects.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=True))
+        for name, text in self.pod_logs(namespace, label_selector="").items():
+            (dest / f"log-{name.replace('/', '_')}.txt").write_text(text or "")
+        for name, text in (extra_logs or {}).items():
+            (dest / f"controller-{name.replace('/', '_')}.txt").write_text(text or "")
+        for name, text in (rendered or {}).items():
+            (dest / f"rendered-{name.replace('/', '_')}").write_text(text or "")
+        return dest
+
+
+def api_reason(exc: ApiException) -> str:
+    import json
+
+    try:
+        body = json.loads(exc.body or "{}")
+        msg = body.get("message") or exc.reason
+    except ValueError:
+        msg = exc.reason
+    return f"HTTP {exc.status}: {msg}"
+
+
+__all__ = [
+    "Kube",
+    "ManifestError",
+    "CheckFailed",
+    "load_manifest",
+    "parse_manifest",
+    "rename_hosts",
+    "unique_host",
+    "with_ingress_class",
+    "describe",
+    "api_reason",
+]
