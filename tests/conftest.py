@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 import trustme
 
-from harness.checks.probes import Timeouts, eventually, http_get
+from harness.checks.consistency import eventually
+from harness.checks.probes import http_get
+from harness.checks.timeouts import Timeouts
 
 FAST = Timeouts(consistency=20.0, probe_interval=0.1, request=3.0, negative_observation=1.0)
 

@@ -12,7 +12,7 @@ import yaml
 
 from harness.article import derive, extract, flat, report, run
 from harness.article.cli import command, parser
-from harness.checks.kube import load_manifest
+from harness.checks.manifests import load_manifest
 from harness.claims import Verdict
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
@@ -473,7 +473,7 @@ def test_cli_bad_input_is_one_line(capsys):
 
 
 def test_report_prints_a_transcripts_last_observation():
-    from harness.checks.probes import Transcript
+    from harness.results.model import Transcript
 
     t = Transcript("nginx: GET https://shop/api -> answered by api-svc")
     t.record(False, "tls-verify: self-signed certificate")

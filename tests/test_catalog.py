@@ -142,7 +142,7 @@ def test_every_section_of_the_guide_has_an_entry(guide):
 
 
 def test_corrections_name_existing_manifests():
-    from harness.checks.kube import MANIFESTS
+    from harness.checks.manifests import MANIFESTS
 
     for c in claims.CORRECTIONS:
         assert (MANIFESTS / c.original).is_file(), c.original

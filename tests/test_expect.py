@@ -26,8 +26,9 @@ from harness.checks.expect import (
     verify,
     verify_all,
 )
-from harness.checks.probes import CheckFailed, Timeouts
+from harness.checks.timeouts import Timeouts
 from harness.lab.backends import cert_sha256
+from harness.results.errors import CheckFailed
 
 BACKENDS = {
     "api-svc": ["api-svc-pod"],

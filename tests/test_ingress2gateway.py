@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks.kube import load_manifest
+from harness.checks.manifests import load_manifest
 from harness.lab.ingress2gateway import INGRESS2GATEWAY, adapt, convert
 
 

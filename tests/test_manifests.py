@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks.kube import MANIFESTS, ManifestError, load_manifest, parse_manifest, rename_hosts, unique_host
+from harness.checks.manifests import MANIFESTS, ManifestError, load_manifest, parse_manifest, rename_hosts, unique_host
 
 GUIDE = "../shared/guide/kubernetes-ingress-vs-load-balancer.txt"
 

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import pytest
 
-from harness.checks.probes import Timeouts, parse_timeouts
+from harness.checks.timeouts import Timeouts, parse_timeouts
 
 
 def test_overrides_parse_from_repeated_and_comma_separated_flags():

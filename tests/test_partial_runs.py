@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from conftest import stand_in_kind_node
-from harness.checks.probes import Timeouts
+from harness.checks.timeouts import Timeouts
 from harness.lab import cluster as clusters
 from harness.options import Options
 

@@ -7,17 +7,9 @@ import socket
 
 import pytest
 
-from harness.checks.probes import (
-    CheckFailed,
-    ProbeError,
-    consistently,
-    http_get,
-    never,
-    presented_certificate,
-    tcp_connects,
-    tcp_exchange,
-    udp_exchange,
-)
+from harness.checks.consistency import consistently, never
+from harness.checks.probes import ProbeError, http_get, presented_certificate, tcp_connects, tcp_exchange, udp_exchange
+from harness.results.errors import CheckFailed
 
 
 def test_host_and_path_routing_through_traefik(traefik):
@@ -196,7 +188,7 @@ def test_never_holds_for_window_and_fails_fast(fast_timeouts):
 
 
 def test_timeouts_scale_deadlines_only():
-    from harness.checks.probes import Timeouts
+    from harness.checks.timeouts import Timeouts
 
     t = Timeouts().scaled(2)
     assert t.consistency == 120 and t.consistent_successes == 3 and t.probe_interval == 0.5

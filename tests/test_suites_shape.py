@@ -57,7 +57,8 @@ def test_suite_builds_no_object_and_probes_only_through_expectations(path):
 
 def test_the_rule_sees_what_it_forbids():
     bad = """
-from harness.checks.probes import http_get, never
+from harness.checks.probes import http_get
+from harness.checks.consistency import never
 kube.apply([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}])
 svc = dict(apiVersion="v1", kind="Service")
 docs[0]["spec"]["loadBalancerClass"] = "x"
@@ -68,7 +69,7 @@ ing["metadata"]["name"] = "blog"
 
 
 def test_every_manifest_a_suite_names_exists():
-    from harness.checks.kube import MANIFESTS
+    from harness.checks.manifests import MANIFESTS
 
     named = set()
     for path in _modules():

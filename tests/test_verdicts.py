@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks.probes import CheckFailed, ProbeError, Transcript
+from harness.checks.probes import ProbeError
 from harness.claims import Verdict
 from harness.pytest.plugin import NOT_CHECKABLE
 from harness.pytest.verdicts import decide
+from harness.results.errors import CheckFailed
+from harness.results.model import Transcript
 
 
 def test_passing_setup_and_clean_teardown_are_no_verdict():

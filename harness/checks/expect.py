@@ -26,25 +26,27 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from harness.checks.consistency import Mismatch, Misrouted, consistently, never
+from harness.checks.kube import Kube
+from harness.checks.manifests import describe as describe_object
 from harness.checks.probes import (
     GrpcResult,
     HttpResult,
     ProbeError,
     StreamResult,
-    Timeouts,
-    Transcript,
-    consistently,
     grpc_call,
     http_get,
-    never,
     presented_certificate,
     tcp_exchange,
     udp_exchange,
 )
+from harness.checks.timeouts import Timeouts
+from harness.results.model import FailureKind, Seen, Transcript
 
 PROTOCOLS = ("http", "https", "grpc", "tcp", "udp")
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80}
@@ -193,9 +195,14 @@ class Scene:
 
 
 class Sink(Protocol):
-    """Where transcripts go (the plugin's ``evidence`` fixture)."""
+    """Where checks are judged and evidence goes: the test's
+    :class:`~harness.results.recorder.Recorder` (the ``evidence`` fixture)."""
 
     def add(self, label: str, data: Any) -> None: ...
+
+    def check(
+        self, label: str, *, claims: tuple[str, ...] | None = None, soft: bool = False
+    ) -> AbstractContextManager[None]: ...
 
 
 # --------------------------------------------------------------------------
@@ -328,8 +335,10 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
 
 
 def compare(exp: Expectation, scene: Scene, seen: Any) -> None:
-    """Raise AssertionError naming the first difference between the row and
-    what ``seen`` (an HttpResult, StreamResult or handshake) shows."""
+    """Raise :class:`Mismatch` naming the first difference between the row
+    and what ``seen`` (an HttpResult, GrpcResult, StreamResult or handshake)
+    shows, with what was seen as fields; :class:`Misrouted` when another
+    backend than the expected one answered."""
     if isinstance(seen, HttpResult):
         _compare_http(exp, scene, seen)
     elif isinstance(seen, GrpcResult):
@@ -337,92 +346,137 @@ def compare(exp: Expectation, scene: Scene, seen: Any) -> None:
     elif isinstance(seen, StreamResult):
         _compare_stream(exp, scene, seen)
     else:
-        want = scene.default_certificate_cn
-        if want is None:  # the controller has no default certificate: the handshake must be refused
-            assert "handshake" in seen, (
+        _compare_handshake(scene, seen)
+
+
+def _compare_handshake(scene: Scene, seen: dict[str, Any]) -> None:
+    want = scene.default_certificate_cn
+    if want is None:  # the controller has no default certificate: the handshake must be refused
+        if "handshake" not in seen:
+            raise Mismatch(
                 f"SNI {seen['sni']} was served {seen['subject']}; {scene.subject or 'the controller'} has no default "
-                "certificate and should refuse the handshake"
+                "certificate and should refuse the handshake",
+                Seen(f"served {seen['subject']}"),
             )
-            return
-        assert "handshake" not in seen, f"SNI {seen['sni']}: handshake {seen['handshake']}, not the default ({want})"
-        assert seen["common_name"] == want, f"SNI {seen['sni']} was served {seen['subject']}, not the default ({want})"
+        return
+    if "handshake" in seen:
+        raise Mismatch(
+            f"SNI {seen['sni']}: handshake {seen['handshake']}, not the default ({want})",
+            Seen(f"handshake {seen['handshake']}", error="tls"),
+        )
+    if seen["common_name"] != want:
+        raise Mismatch(
+            f"SNI {seen['sni']} was served {seen['subject']}, not the default ({want})",
+            Seen(f"served {seen['subject']}"),
+        )
+
+
+def _http_seen(r: HttpResult | GrpcResult, text: str) -> Seen:
+    echo = r.echo or {}
+    status = r.status if isinstance(r, HttpResult) else r.code
+    return Seen(text, status=status, pod=echo.get("pod"), path=echo.get("path"))
 
 
 def _compare_http(exp: Expectation, scene: Scene, r: HttpResult) -> None:
     rq, rs = exp.request, exp.response
     what = f"{rq.method} {rq.protocol}://{r.host}{rq.path}"
     wanted_from = f" from {rs.backend}" if rs.backend else ""
+
+    def differ(text: str, cls: type[Mismatch] = Mismatch) -> Mismatch:
+        return cls(f"{what}: {text}", _http_seen(r, text))
+
     if rs.status is not None:
         allowed = rs.status if isinstance(rs.status, tuple) else (rs.status,)
-        assert r.status in allowed, f"{what}: status {r.status}, wanted {_either(allowed)}{wanted_from}"
+        if r.status not in allowed:
+            raise differ(f"status {r.status}, wanted {_either(allowed)}{wanted_from}")
     if rs.redirect is not None:
         location, want = r.headers.get("location"), scene.redirect(rs.redirect)
-        assert location == want, f"{what}: redirected to {location!r}, wanted {want!r}"
+        if location != want:
+            raise differ(f"redirected to {location!r}, wanted {want!r}")
     if rs.certificate is not None:
-        assert r.certificate is not None, f"{what}: no certificate captured"
-        assert r.certificate.sha256 == scene.fingerprint(rs.certificate), (
-            f"SNI {r.sni} was served {r.certificate.subject} ({', '.join(r.certificate.sans)}), "
-            f"not the certificate {rs.certificate}"
-        )
+        if r.certificate is None:
+            raise differ("no certificate captured")
+        if r.certificate.sha256 != scene.fingerprint(rs.certificate):
+            raise differ(
+                f"SNI {r.sni} was served {r.certificate.subject} ({', '.join(r.certificate.sans)}), "
+                f"not the certificate {rs.certificate}"
+            )
     pods = scene.pods(rs)
     if pods is None and rs.seen_path is None and not rs.seen_headers and rs.backend_tls is None:
         return
-    assert r.echo is not None, f"{what}: status {r.status}, the reply is not the echo server's JSON: {r.body[:120]!r}"
+    if r.echo is None:
+        raise differ(f"status {r.status}, the reply is not the echo server's JSON: {r.body[:120]!r}")
     if pods is not None:
         pod = r.echo.get("pod")
-        assert pod in pods, f"{what} answered by {pod}, wanted a pod of {rs.backend or 'the set'} {sorted(pods)}"
+        if pod not in pods:
+            raise differ(f"answered by {pod}, wanted a pod of {rs.backend or 'the set'} {sorted(pods)}", Misrouted)
     if rs.seen_path is not None:
         seen_path = r.echo.get("path")
-        assert seen_path == rs.seen_path, f"{what}: the backend saw path {seen_path!r}, wanted {rs.seen_path!r}"
+        if seen_path != rs.seen_path:
+            raise differ(f"the backend saw path {seen_path!r}, wanted {rs.seen_path!r}")
     seen_headers = {k.lower(): v for k, v in (r.echo.get("headers") or {}).items()}
     for name, value in rs.seen_headers.items():
         values = seen_headers.get(name.lower())
         values = values if isinstance(values, list) else [values]
-        assert value in values, f"{what}: the backend saw {name}: {values}, wanted {value!r}"
-    if rs.backend_tls is False:
-        assert "tls" not in r.echo, f"the backend saw TLS ({r.echo.get('tls')}): TLS did not end in front of it"
-    elif rs.backend_tls:
+        if value not in values:
+            raise differ(f"the backend saw {name}: {values}, wanted {value!r}")
+    if rs.backend_tls is False and "tls" in r.echo:
+        raise differ(f"the backend saw TLS ({r.echo.get('tls')}): TLS did not end in front of it")
+    if rs.backend_tls:
         server_name = (r.echo.get("tls") or {}).get("serverName")
-        assert server_name == r.sni, f"the backend did not terminate TLS itself for {r.sni}: {r.echo.get('tls')}"
+        if server_name != r.sni:
+            raise differ(f"the backend did not terminate TLS itself for {r.sni}: {r.echo.get('tls')}")
 
 
 def _compare_grpc(exp: Expectation, scene: Scene, r: GrpcResult) -> None:
     rs = exp.response
     what = f"gRPC {r.method} :authority={r.authority}"
+
+    def differ(text: str, cls: type[Mismatch] = Mismatch) -> Mismatch:
+        return cls(f"{what}: {text}", _http_seen(r, text))
+
     if rs.status is not None:
         allowed = rs.status if isinstance(rs.status, tuple) else (rs.status,)
-        assert r.code in allowed, f"{what}: status {r.code_name} ({r.details[:100]}), wanted code {_either(allowed)}"
+        if r.code not in allowed:
+            raise differ(f"status {r.code_name} ({r.details[:100]}), wanted code {_either(allowed)}")
     pods = scene.pods(rs)
     if pods is None and rs.seen_path is None:
         return
-    assert r.echo is not None, f"{what}: {r.code_name}, no reply from the echo server"
-    if pods is not None:
-        assert r.echo.get("pod") in pods, f"{what} answered by {r.echo.get('pod')}, wanted a pod of {rs.backend}"
-    if rs.seen_path is not None:
-        assert r.echo.get("path") == rs.seen_path, f"{what}: the backend served {r.echo.get('path')!r}"
+    if r.echo is None:
+        raise differ(f"{r.code_name}, no reply from the echo server")
+    if pods is not None and r.echo.get("pod") not in pods:
+        raise differ(f"answered by {r.echo.get('pod')}, wanted a pod of {rs.backend}", Misrouted)
+    if rs.seen_path is not None and r.echo.get("path") != rs.seen_path:
+        raise differ(f"the backend served {r.echo.get('path')!r}, wanted {rs.seen_path!r}")
 
 
 def _compare_stream(exp: Expectation, scene: Scene, r: StreamResult) -> None:
     rs = exp.response
-    if rs.reply is not None:
-        assert rs.reply in r.received, f"{r.target}: reply {r.received[:120]!r} lacks {rs.reply!r}"
+    if rs.reply is not None and rs.reply not in r.received:
+        text = f"reply {r.received[:120]!r} lacks {rs.reply!r}"
+        raise Mismatch(f"{r.target}: {text}", Seen(text))
     pods = scene.pods(rs)
     if pods is not None:
         reply = stream_json(r)
-        assert reply is not None, f"no JSON reply to {r.sent!r} from {r.target}: {r.received[:120]!r}"
-        assert reply.get("pod") in pods, (
-            f"answered by {reply.get('pod')!r}, not one of the {rs.backend or 'expected'} pods {sorted(pods)}"
-        )
+        if reply is None:
+            text = f"no JSON reply to {r.sent!r}: {r.received[:120]!r}"
+            raise Mismatch(f"{r.target}: {text}", Seen(text))
+        if reply.get("pod") not in pods:
+            text = f"answered by {reply.get('pod')!r}, not one of the {rs.backend or 'expected'} pods {sorted(pods)}"
+            raise Misrouted(f"{r.target}: {text}", Seen(text, pod=reply.get("pod")))
 
 
 def _unreached(exp: Expectation, scene: Scene, seen: Any) -> None:
     pods = scene.pods(exp.response) or set()
+    who = exp.response.backend or "the set"
     if isinstance(seen, HttpResult | GrpcResult):
         pod = seen.echo.get("pod") if seen.echo else None
-        assert pod not in pods, f"{seen.target} answered by pod {pod} of {exp.response.backend or 'the set'}"
+        if pod in pods:
+            raise Mismatch(f"{seen.target} answered by pod {pod} of {who}", _http_seen(seen, f"answered by {pod}"))
     elif isinstance(seen, StreamResult):
-        reply = stream_json(seen) or {}
-        assert reply.get("pod") not in pods, f"{seen.target} answered by pod {reply.get('pod')}"
+        pod = (stream_json(seen) or {}).get("pod")
+        if pod in pods:
+            raise Mismatch(f"{seen.target} answered by pod {pod}", Seen(f"answered by {pod}", pod=pod))
 
 
 _POD_TXT = re.compile(rb"pod=([a-z0-9][a-z0-9.-]*)")
@@ -452,22 +506,40 @@ def _either(values: tuple[int, ...]) -> str:
 # --------------------------------------------------------------------------
 
 
+def _judged(evidence: Sink | None, what: str, claims: tuple[str, ...] | None) -> AbstractContextManager[None]:
+    """A check block of the test's recorder (or nothing, for a bare call)."""
+    return evidence.check(what, claims=claims) if evidence is not None else nullcontext()
+
+
 def verify(
     exp: Expectation,
     scene: Scene,
     evidence: Sink | None = None,
     *,
+    claims: tuple[str, ...] | None = None,
     hint: str | Callable[[], str] = "",
     successes: int | None = None,
+    settle: float = 0.0,
 ) -> Any:
     """The row must hold ``successes`` (the run's N) times in a row within
-    the consistency deadline; the transcript goes to ``evidence`` under the
-    row's label. Returns the last thing seen (an HttpResult, say)."""
-    seen, transcript = consistently(
-        probe(exp, scene), what=describe(exp, scene), timeouts=scene.timeouts, successes=successes, hint=hint
-    )
-    if evidence is not None:
-        evidence.add(label(exp, scene), transcript.evidence())
+    the consistency deadline, and no other backend than the expected one may
+    answer after ``settle`` seconds (give ``timeouts.update_settle`` after an
+    update). It is a check of ``claims`` (default: all of the test's): a
+    failure is a failed check, recorded with its transcript. The transcript
+    of a success goes to ``evidence`` under the row's label. Returns the last
+    thing seen (an HttpResult, say)."""
+    with _judged(evidence, label(exp, scene), claims):
+        seen, transcript = consistently(
+            probe(exp, scene),
+            what=describe(exp, scene),
+            timeouts=scene.timeouts,
+            successes=successes,
+            hint=hint,
+            failure=FailureKind.TRAFFIC,
+            settle=settle,
+        )
+        if evidence is not None:
+            evidence.add(label(exp, scene), transcript)
     return seen
 
 
@@ -481,12 +553,14 @@ def throughout(
     scene: Scene,
     evidence: Sink | None = None,
     *,
+    claims: tuple[str, ...] | None = None,
     window: float | None = None,
     also: Callable[[], Any] | None = None,
 ) -> Transcript:
     """The row must keep holding for the whole observation window (negative
     claims: "no pod answers"); ``also`` is checked beside it on every
-    observation (e.g. "the Ingress still has no address")."""
+    observation (e.g. "the Ingress still has no address"). A check of
+    ``claims``, like :func:`verify`."""
     check = probe(exp, scene)
 
     def observe() -> Any:
@@ -494,10 +568,32 @@ def throughout(
         seen = check()
         return {"also": extra, "seen": _summary(seen)} if also is not None else seen
 
-    transcript = never(observe, what=describe(exp, scene), timeouts=scene.timeouts, window=window)
-    if evidence is not None:
-        evidence.add(label(exp, scene), transcript.evidence())
+    with _judged(evidence, label(exp, scene), claims):
+        transcript = never(observe, what=describe(exp, scene), timeouts=scene.timeouts, window=window)
+        if evidence is not None:
+            evidence.add(label(exp, scene), transcript)
     return transcript
+
+
+def applied(
+    kube: Kube,
+    docs: list[dict[str, Any]],
+    evidence: Sink,
+    *,
+    namespace: str | None = None,
+    claims: tuple[str, ...] | None = None,
+    gate: bool = True,
+) -> list[dict[str, Any]]:
+    """Objects under test (the guide's YAML, an article's, a correction, the
+    controller's idiom of the guide's routing) applied as written: a
+    validation or webhook refusal, a controller's rejection of a Gateway or
+    route, or a status that never comes is a failed check of ``claims``
+    (what a reader applying them would meet), recorded with what was seen.
+    The harness's own objects are applied with ``kube.apply``: there the same
+    failure is an error of the harness."""
+    what = "applied and accepted: " + ", ".join(describe_object(d) for d in docs)
+    with evidence.check(what, claims=claims):
+        return kube.apply(docs, namespace, gate=gate, sink=evidence)
 
 
 def _summary(value: Any) -> Any:
@@ -521,4 +617,7 @@ __all__ = [
     "throughout",
     "verify",
     "verify_all",
+    "Mismatch",
+    "Misrouted",
+    "applied",
 ]

@@ -1,21 +1,27 @@
-"""Talking to the cluster: load manifests, apply them server-side, wait on
-conditions, collect evidence.
+"""Talking to the cluster: apply objects server-side, wait on conditions,
+collect evidence.
 
-Everything here takes plain dicts (parsed YAML) so manifests stay files and
-tests stay data. Every wait has a deadline from :class:`probes.Timeouts` and,
-when it passes, says what it expected, what it saw and where to look.
+Everything here takes plain dicts (parsed YAML, :mod:`harness.checks.manifests`)
+so manifests stay files and tests stay data. Every wait has a deadline from
+:class:`~harness.checks.timeouts.Timeouts` and, when it passes, raises
+:class:`~harness.checks.consistency.WaitTimedOut` saying what it expected,
+what it saw and where to look. Where status evidence goes is passed
+explicitly (``sink``: the test's recorder), never kept on the client.
+
+What a failure means is decided by the caller: the same refused object or
+timed-out wait is a failed check inside a check block of an object under
+test, and an error of the harness's scaffolding anywhere else.
 """
 
 from __future__ import annotations
 
 import builtins
 import copy
-import string
-import time
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from kubernetes import client as k8s
@@ -24,200 +30,46 @@ from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from harness.checks.probes import CheckFailed, Timeouts, Transcript, eventually
+from harness.checks.consistency import Recording, WaitTimedOut, eventually
+from harness.checks.gates import GATED_KINDS, GATEWAY_GROUP, GateRejected, RejectionWatch, gate_state
+from harness.checks.manifests import ManifestError, describe
+from harness.checks.timeouts import Timeouts
+from harness.results.errors import Observed
+from harness.results.model import FailureKind, Seen
 
 FIELD_MANAGER = "exposure-harness"
-MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
-
-# Gateway API objects whose status the harness waits on after applying them.
-GATEWAY_GROUP = "gateway.networking.k8s.io"
-GATED_KINDS = ("Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute")
-# Condition reasons (status False) that no amount of waiting changes: the
-# controller read the object and said no. Anything else (Pending, no status
-# yet) is waited on until the deadline.
-FINAL_REJECTIONS = frozenset(
-    {
-        # Gateway: Accepted / Programmed
-        "InvalidParameters",
-        "UnsupportedAddress",
-        "Invalid",
-        "ListenersNotValid",
-        # routes, per parent: Accepted
-        "NotAllowedByListeners",
-        "NoMatchingListenerHostname",
-        "NoMatchingParent",
-        "UnsupportedValue",
-        "IncompatibleFilters",
-        # routes, per parent: ResolvedRefs
-        "RefNotPermitted",
-        "InvalidKind",
-        "BackendNotFound",
-        "UnsupportedProtocol",
-    }
-)
 
 
-class ManifestError(Exception):
-    """A manifest could not be read or applied; the message names the object."""
+class Sink(Protocol):
+    """Where status evidence goes (the test's recorder)."""
+
+    def add(self, label: str, data: Any) -> None: ...
 
 
-class Rejected(Exception):
-    """A Gateway or route the controller rejected for good (see FINAL_REJECTIONS)."""
+class _Final(Exception):
+    """Inside a gate wait: the rejection is final (not an attempt to retry)."""
 
 
-def gate_state(obj: dict[str, Any]) -> tuple[str, Any]:
-    """Where a Gateway API object stands, from its status alone:
-    ``("ready", conditions)``, ``("waiting", why)`` or ``("rejected", why)``.
+class AdmissionRejected(Observed):
+    """The API server (schema validation) or an admission webhook refused an
+    object: for an object under test, what a reader applying it would see."""
 
-    Gateway: Accepted and Programmed True. Route: for every parentRef of
-    its spec, a status entry with Accepted and ResolvedRefs True. Conditions
-    of an older generation do not count either way."""
-    generation = obj.get("metadata", {}).get("generation") or 0
-
-    def current(conds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        return {c["type"]: c for c in conds if (c.get("observedGeneration") or generation) >= generation}
-
-    def judge(conds: dict[str, dict[str, Any]], wanted: tuple[str, ...], who: str) -> tuple[str, Any]:
-        for t in wanted:
-            c = conds.get(t)
-            if c is not None and c.get("status") == "False" and c.get("reason") in FINAL_REJECTIONS:
-                return "rejected", f"{who}: {t}=False {c.get('reason')}: {c.get('message', '')}".rstrip(": ")
-        missing = [t for t in wanted if conds.get(t, {}).get("status") != "True"]
-        if missing:
-            seen = {t: f"{c.get('status')} {c.get('reason', '')}".strip() for t, c in conds.items()}
-            return "waiting", f"{who}: {' and '.join(missing)} not True yet (seen {seen or 'no conditions'})"
-        return "ready", {t: f"{c.get('status')} {c.get('reason', '')}".strip() for t, c in conds.items()}
-
-    status = obj.get("status") or {}
-    if obj.get("kind") == "Gateway":
-        return judge(current(status.get("conditions") or []), ("Accepted", "Programmed"), "Gateway")
-    parents = status.get("parents") or []
-    out: dict[str, Any] = {}
-    for ref in (obj.get("spec") or {}).get("parentRefs") or []:
-        name = ref["name"] + (f"/{ref['sectionName']}" if ref.get("sectionName") else "")
-        entry = next((p for p in parents if _same_parent(p.get("parentRef") or {}, ref)), None)
-        if entry is None:
-            return "waiting", f"parent {name}: no status from the controller yet"
-        state, detail = judge(current(entry.get("conditions") or []), ("Accepted", "ResolvedRefs"), f"parent {name}")
-        if state != "ready":
-            return state, detail
-        out[name] = detail
-    return "ready", out
+    failure = FailureKind.ADMISSION
 
 
-class RejectionWatch:
-    """Turns gate observations into "rejected for good": a final-looking
-    rejection counts once the same rejection has been seen for ``settle``
-    seconds in a row (a controller may write BackendNotFound before the
-    EndpointSlice of a new Service exists, then correct it)."""
-
-    def __init__(self, settle: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.settle = settle
-        self.clock = clock
-        self.since: float | None = None
-        self.detail: Any = None
-
-    def final(self, state: str, detail: Any) -> bool:
-        if state != "rejected":
-            self.since, self.detail = None, None
-            return False
-        now = self.clock()
-        if self.since is None or detail != self.detail:
-            self.since, self.detail = now, detail
-        return now - self.since >= self.settle
-
-
-def _same_parent(seen: dict[str, Any], ref: dict[str, Any]) -> bool:
-    return all(seen.get(k) == ref.get(k) for k in ("name", "sectionName", "port") if ref.get(k) is not None) and (
-        not ref.get("namespace") or seen.get("namespace") == ref.get("namespace")
-    )
-
-
-# --------------------------------------------------------------------------
-# manifests
-# --------------------------------------------------------------------------
-
-
-def load_manifest(path: str | Path, **variables: Any) -> list[dict[str, Any]]:
-    """Parse a multi-document YAML file; ``${name}`` placeholders are filled
-    from ``variables`` and any placeholder left unfilled is an error."""
-    p = Path(path)
-    if not p.is_absolute():
-        p = MANIFESTS / p
+def _admission_refusal(exc: ApiException) -> str | None:
+    """The refusal's message when ``exc`` is admission or validation saying
+    no to the object itself (not RBAC, not a missing kind, not the server)."""
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ManifestError(f"cannot read manifest {p}: {exc.strerror}") from None
-    return parse_manifest(text, source=str(p), **variables)
-
-
-def parse_manifest(
-    text: str, *, source: str = "<string>", template: bool = True, **variables: Any
-) -> list[dict[str, Any]]:
-    """Parse multi-document YAML. The project's own manifests are templates
-    (``${name}`` placeholders, ``$$`` for a literal dollar); upstream text
-    (``template=False``) is read exactly as published."""
-    if template and (variables or "${" in text or "$$" in text):
-        try:
-            text = string.Template(text).substitute({k: str(v) for k, v in variables.items()})
-        except KeyError as exc:
-            raise ManifestError(f"{source}: placeholder ${{{exc.args[0]}}} has no value") from None
-        except ValueError as exc:
-            raise ManifestError(f"{source}: bad placeholder: {exc}") from None
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d]
-    except yaml.YAMLError as exc:
-        raise ManifestError(f"{source}: invalid YAML: {exc}".replace("\n", " ")) from None
-    for i, d in enumerate(docs):
-        if (
-            not isinstance(d, dict)
-            or not d.get("apiVersion")
-            or not d.get("kind")
-            or not d.get("metadata", {}).get("name")
-        ):
-            raise ManifestError(f"{source}: document {i + 1} lacks apiVersion, kind or metadata.name")
-    return docs
-
-
-def describe(doc: dict[str, Any]) -> str:
-    md = doc.get("metadata", {})
-    ns = f"{md['namespace']}/" if md.get("namespace") else ""
-    return f"{doc.get('kind')} {ns}{md.get('name')}"
-
-
-def rename_hosts(docs: list[dict[str, Any]], mapping: dict[str, str]) -> list[dict[str, Any]]:
-    """Copies of ``docs`` with every string equal to a key of ``mapping``
-    replaced by its value (hostnames in rules, tls.hosts, hostnames lists).
-    Lets the guide's YAML stay verbatim on disk while each test gets unique
-    hostnames."""
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        if isinstance(node, str) and node in mapping:
-            return mapping[node]
-        return node
-
-    return [walk(copy.deepcopy(d)) for d in docs]
-
-
-def with_ingress_class(docs: list[dict[str, Any]], ingress_class: str) -> list[dict[str, Any]]:
-    """Copies of ``docs`` whose Ingresses name ``ingress_class``: the guide's
-    YAML, unchanged but for its class, on a controller that serves another."""
-    out = [copy.deepcopy(d) for d in docs]
-    for d in out:
-        if d.get("kind") == "Ingress":
-            d.setdefault("spec", {})["ingressClassName"] = ingress_class
-    return out
-
-
-def unique_host(ns: str, host: str) -> str:
-    """``host`` made unique to one test namespace, readable as the original:
-    shop.example.com in namespace t-...-1a2b3 -> shop-1a2b3.example.com."""
-    first, _, rest = host.partition(".")
-    return f"{first}-{ns.rsplit('-', 1)[-1]}.{rest}"
+        body = json.loads(exc.body or "{}")
+    except ValueError:
+        body = {}
+    msg = str(body.get("message") or exc.reason or "")
+    if "admission webhook" in msg and "denied the request" in msg:
+        return msg
+    if exc.status == 422 or body.get("reason") == "Invalid":
+        return msg
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -232,8 +84,6 @@ class Kube:
     context: str | None = None
 
     def __post_init__(self) -> None:
-        # namespace -> where gate results go (the plugin points it at the test's evidence)
-        self.status_sinks: dict[str, Callable[[str, Any], None]] = {}
         self.api_client = k8s_config.new_client_from_config(config_file=str(self.kubeconfig), context=self.context)
         self.core = k8s.CoreV1Api(self.api_client)
         self.apps = k8s.AppsV1Api(self.api_client)
@@ -266,13 +116,17 @@ class Kube:
         *,
         gate: bool = True,
         dry_run: bool = False,
+        sink: Sink | None = None,
     ) -> list[dict[str, Any]]:
         """Server-side apply each document in order (force conflicts: the
         harness owns what it applies). ``namespace`` fills in namespaced
         objects that name none. With ``gate`` (the default), every Gateway
         and route applied is then waited on through its status
-        (:meth:`wait_accepted`). ``dry_run`` sends each through admission
-        (webhooks included) without persisting it, and gates nothing."""
+        (:meth:`wait_accepted`), the conditions going to ``sink``.
+        ``dry_run`` sends each through admission (webhooks included) without
+        persisting it, and gates nothing. Raises :class:`AdmissionRejected`
+        when validation or a webhook refuses an object, ManifestError for
+        anything else the API says no to."""
         applied = []
         for doc in docs:
             body = copy.deepcopy(doc)
@@ -300,13 +154,18 @@ class Kube:
                     **({"dry_run": "All"} if dry_run else {}),
                 )
             except ApiException as exc:
+                refusal = _admission_refusal(exc)
+                if refusal is not None:
+                    raise AdmissionRejected(
+                        f"apply {describe(body)}", "the object admitted", Seen(refusal, status=exc.status)
+                    ) from None
                 raise ManifestError(f"cannot apply {describe(body)}: {api_reason(exc)}") from None
             applied.append(out.to_dict())
         if gate and not dry_run:
             for obj in applied:
                 if obj.get("apiVersion", "").startswith(GATEWAY_GROUP + "/") and obj.get("kind") in GATED_KINDS:
                     md = obj["metadata"]
-                    self.wait_accepted(obj["apiVersion"], obj["kind"], md["name"], md.get("namespace"))
+                    self.wait_accepted(obj["apiVersion"], obj["kind"], md["name"], md.get("namespace"), sink=sink)
         return applied
 
     def delete(self, docs: Iterable[dict[str, Any]], namespace: str | None = None) -> None:
@@ -322,13 +181,21 @@ class Kube:
                     raise ManifestError(f"cannot delete {describe(doc)}: {api_reason(exc)}") from None
 
     def wait_accepted(
-        self, api_version: str, kind: str, name: str, namespace: str | None, *, deadline: float | None = None
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None,
+        *,
+        deadline: float | None = None,
+        sink: Sink | None = None,
     ) -> Any:
         """Wait until a Gateway is Accepted and Programmed, or a route is
         Accepted with its refs resolved by every parent. A final rejection
-        (FINAL_REJECTIONS, unchanged for ``rejection_settle`` seconds) fails
-        at once with the conditions seen, instead of after ``object_ready``;
-        the conditions go to the namespace's status sink either way."""
+        (FINAL_REJECTIONS, unchanged for ``rejection_settle`` seconds) raises
+        :class:`GateRejected` at once with the conditions seen, instead of a
+        :class:`WaitTimedOut` after ``object_ready``; the conditions go to
+        ``sink`` either way."""
         what = f"{kind} {namespace}/{name} accepted"
         seen: list[Any] = []
         watch = RejectionWatch(self.timeouts.rejection_settle)
@@ -338,11 +205,10 @@ class Kube:
             state, detail = gate_state(obj)
             seen.append(detail)
             if watch.final(state, detail):
-                raise Rejected(detail)
+                raise _Final(detail)
             assert state == "ready", detail
             return detail
 
-        sink = self.status_sinks.get(namespace or "")
         try:
             detail = eventually(
                 accepted,
@@ -351,15 +217,24 @@ class Kube:
                 deadline=deadline or self.timeouts.object_ready,
                 hint=f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml; controller logs",
             )
-        except Rejected as exc:
-            transcript = Transcript(what)
-            for d in seen[-transcript.keep :]:
-                transcript.record(False, d)
-            if sink:
-                sink(f"status of {kind} {name}", {"rejected": str(exc)})
-            raise CheckFailed(f"{kind} {namespace}/{name} rejected by the controller: {exc}", transcript) from None
-        if sink:
-            sink(f"status of {kind} {name}", detail)
+        except _Final as exc:
+            rec = Recording(what)
+            for d in seen[-rec.keep :]:
+                rec.record(False, d)
+            if sink is not None:
+                sink.add(f"status of {kind} {name}", {"rejected": str(exc)})
+            raise GateRejected(
+                f"{kind} {namespace}/{name}",
+                "Accepted (and ResolvedRefs / Programmed) by the controller",
+                Seen(f"rejected: {exc}"),
+                transcript=rec.transcript(),
+            ) from None
+        except WaitTimedOut as exc:
+            if sink is not None:
+                sink.add(f"status of {kind} {name}", {"not accepted": exc.seen.text})
+            raise
+        if sink is not None:
+            sink.add(f"status of {kind} {name}", detail)
         return detail
 
     def apply_when_admitted(
@@ -388,10 +263,19 @@ class Kube:
             admitted, what=what, timeouts=self.timeouts, deadline=deadline or self.timeouts.addon_ready, hint=hint
         )
 
-    def wait_rejected(self, api_version: str, kind: str, name: str, namespace: str | None, reason: str) -> Any:
+    def wait_rejected(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None,
+        reason: str,
+        *,
+        sink: Sink | None = None,
+    ) -> Any:
         """Wait until the controller rejects a route (or Gateway) with
-        ``reason`` in its status, the conditions going to the status sink:
-        for checks that something must *not* be attached or resolved."""
+        ``reason`` in its status, the conditions going to ``sink``: for
+        checks that something must *not* be attached or resolved."""
         what = f"{kind} {namespace}/{name} rejected with {reason}"
 
         def rejected() -> Any:
@@ -406,9 +290,8 @@ class Kube:
             deadline=self.timeouts.object_ready,
             hint=f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml; controller logs",
         )
-        sink = self.status_sinks.get(namespace or "")
-        if sink:
-            sink(f"status of {kind} {name}", {"rejected": detail})
+        if sink is not None:
+            sink.add(f"status of {kind} {name}", {"rejected": detail})
         return detail
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
@@ -761,17 +644,3 @@ def api_reason(exc: ApiException) -> str:
     except ValueError:
         msg = exc.reason
     return f"HTTP {exc.status}: {msg}"
-
-
-__all__ = [
-    "Kube",
-    "ManifestError",
-    "CheckFailed",
-    "load_manifest",
-    "parse_manifest",
-    "rename_hosts",
-    "unique_host",
-    "with_ingress_class",
-    "describe",
-    "api_reason",
-]

@@ -18,12 +18,14 @@ from typing import Any
 import httpx
 
 from harness.checks.probes import client_context
+from harness.results.errors import HarnessError
+from harness.results.model import Latency, LatencyPath
 
 WARMUP = 20
 REQUESTS = 200
 
 
-class LatencyError(Exception):
+class LatencyError(HarnessError):
     """A measured request failed: the path does not route (the message says which answer came)."""
 
 
@@ -149,22 +151,32 @@ def ratios(summary: Summary, baseline: Summary) -> dict[str, float]:
     }
 
 
-def plot_png(series: dict[str, list[dict[str, Any]]]) -> bytes:
-    """A bar chart, one group per subject: p50 and p95 of each measured path
-    (``series``: subject -> list of Summary dicts). PNG bytes, drawn headless
-    (matplotlib's Agg backend)."""
+def measurement(subject: str, summaries: list[Summary], details: dict[str, Any] | None = None) -> Latency:
+    """The typed measurement of one subject: each path with its ratios
+    against the first (the L4 baseline)."""
+    base = summaries[0]
+    paths = tuple(
+        LatencyPath(s.label, s.requests, s.p50_ms, s.p95_ms, s.p99_ms, s.requests_per_second, **ratios(s, base))
+        for s in summaries
+    )
+    return Latency(subject, paths, details)
+
+
+def plot_png(series: dict[str, Latency]) -> bytes:
+    """A bar chart, one group per subject: p50 and p95 of each measured path.
+    PNG bytes, drawn headless (matplotlib's Agg backend)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     subjects = sorted(series)
-    labels = sorted({s["label"] for rows in series.values() for s in rows})
+    labels = sorted({p.label for m in series.values() for p in m.paths})
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
     width = 0.8 / max(1, len(labels))
     for j, label in enumerate(labels):
-        p50 = [next((s["p50_ms"] for s in series[x] if s["label"] == label), 0.0) for x in subjects]
-        p95 = [next((s["p95_ms"] for s in series[x] if s["label"] == label), 0.0) for x in subjects]
+        p50 = [next((p.p50_ms for p in series[x].paths if p.label == label), 0.0) for x in subjects]
+        p95 = [next((p.p95_ms for p in series[x].paths if p.label == label), 0.0) for x in subjects]
         xs = [i + j * width for i in range(len(subjects))]
         bars = ax.bar(xs, p50, width, label=f"{label} p50")
         ax.scatter(xs, p95, marker="_", s=200, color=bars.patches[0].get_facecolor() if bars.patches else None)

@@ -1,5 +1,6 @@
-"""Probes: real HTTP, HTTPS, TCP and UDP traffic to one address, and the
-consistency rule that turns single probes into a verdict.
+"""Probes: real HTTP, HTTPS, TCP, UDP and gRPC traffic to one address (the
+consistency rule that turns single probes into a judgement is
+:mod:`harness.checks.consistency`).
 
 Every probe connects to an explicit address and port and may send any Host
 header and any SNI name, so no /etc/hosts edit is ever needed. HTTPS is
@@ -18,110 +19,35 @@ import json
 import socket
 import ssl
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
-import tenacity
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-T = TypeVar("T")
-
-
-# --------------------------------------------------------------------------
-# timing: one typed config for every wait in the harness
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Every deadline the harness waits on, in seconds.
-
-    ``consistent_successes`` is the consistency rule's N: a check passes only
-    after that many consecutive successes within ``consistency``. Slow
-    machines scale every deadline at once with :meth:`scaled`; one field is
-    set with :meth:`overridden` (``--timeouts object_ready=300``).
-    """
-
-    #: N of the consistency rule: consecutive successes a check needs before it passes
-    consistent_successes: int = 3
-    #: pause between two attempts of any waited-on check (not scaled)
-    probe_interval: float = 0.5
-    #: one probe: connect, TLS handshake, request and reply of a single HTTP/TCP/UDP exchange
-    request: float = 5.0
-    #: a traffic check (``consistently``): until N consecutive successes, from the first attempt
-    consistency: float = 60.0
-    #: a Kubernetes object becoming ready: Deployment rolled out, endpoints ready, CRD established,
-    #: Gateway/route accepted, namespace deleted
-    object_ready: float = 180.0
-    #: a LoadBalancer Service getting its external address from MetalLB
-    load_balancer_address: float = 90.0
-    #: an addon installed and ready (controller Deployment, CRDs, its own LoadBalancer address)
-    addon_ready: float = 300.0
-    #: the kind cluster created and its nodes Ready
-    cluster_ready: float = 600.0
-    #: the observation window of a negative claim (``never``): how long "still no address" must hold
-    negative_observation: float = 15.0
-    #: how long a Gateway/route rejection must persist before its status gate fails on it (controllers
-    #: re-evaluate routes as Services and EndpointSlices appear, so a first BackendNotFound may pass)
-    rejection_settle: float = 10.0
-
-    def scaled(self, multiplier: float) -> Timeouts:
-        """The same config with every deadline multiplied (N and the poll interval unchanged)."""
-        fixed = ("consistent_successes", "probe_interval")
-        return replace(
-            self, **{f.name: getattr(self, f.name) * multiplier for f in fields(self) if f.name not in fixed}
-        )
-
-    def overridden(self, values: dict[str, float]) -> Timeouts:
-        """The same config with the given fields set (names checked by :func:`parse_timeouts`)."""
-        changes: dict[str, Any] = dict(values)
-        return replace(self, **changes)
-
-
-def parse_timeouts(specs: list[str]) -> dict[str, float]:
-    """``["object_ready=300,consistency=90", "request=10"]`` -> field values.
-
-    Raises ValueError with one line naming the bad part: an unknown field,
-    a value that is not a positive number (a whole one for
-    ``consistent_successes``), or a part without ``=``."""
-    names = [f.name for f in fields(Timeouts)]
-    out: dict[str, float] = {}
-    for spec in specs:
-        for part in (p.strip() for p in spec.split(",")):
-            if not part:
-                continue
-            name, sep, raw = (x.strip() for x in part.partition("="))
-            if not sep:
-                raise ValueError(f"--timeouts {part!r}: expected NAME=SECONDS (fields: {', '.join(names)})")
-            if name not in names:
-                raise ValueError(f"--timeouts: unknown timeout {name!r}; choose from: {', '.join(names)}")
-            try:
-                value = int(raw) if name == "consistent_successes" else float(raw)
-            except ValueError:
-                kind = "a whole number" if name == "consistent_successes" else "a number of seconds"
-                raise ValueError(f"--timeouts {part!r}: {raw!r} is not {kind}") from None
-            if not value > 0 or value == float("inf"):
-                raise ValueError(f"--timeouts {part!r}: must be positive and finite")
-            out[name] = value
-    return out
-
+from harness.results.errors import Observed
+from harness.results.model import FailureKind, Seen
 
 # --------------------------------------------------------------------------
 # results
 # --------------------------------------------------------------------------
 
 
-class ProbeError(Exception):
-    """A probe that could not complete, classified by how it failed."""
+class ProbeError(Observed):
+    """A probe that could not complete, classified by how it failed
+    (``kind``: refused, timeout, reset, tls, tls-verify, protocol, ...)."""
+
+    failure = FailureKind.PROBE
 
     def __init__(self, kind: str, target: str, detail: str):
-        super().__init__(f"{kind}: {target}: {detail}")
         self.kind = kind
         self.target = target
         self.detail = detail
+        super().__init__(f"probe {target}", "an answer", Seen(f"{kind}: {target}: {detail}", error=kind))
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.target}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -525,176 +451,3 @@ def grpc_call(address: str, port: int, method: str, *, authority: str, timeout: 
             )
     data = json_format.MessageToDict(reply) if descriptor else {"undecoded": len(reply)}
     return GrpcResult(target, authority, method, 0, "OK", "", data, (time.monotonic() - started) * 1000)
-
-
-# --------------------------------------------------------------------------
-# the consistency rule
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class Attempt:
-    n: int
-    ok: bool
-    detail: Any
-
-
-@dataclass
-class Transcript:
-    """What a waited-on check saw, attempt by attempt (kept short)."""
-
-    what: str
-    attempts: list[Attempt] = field(default_factory=list)
-    keep: int = 12
-    window: float | None = None  # set for negative observations (``never``)
-
-    def record(self, ok: bool, detail: Any) -> None:
-        self.attempts.append(Attempt(len(self.attempts) + 1, ok, detail))
-
-    def evidence(self) -> dict[str, Any]:
-        shown = self.attempts[-self.keep :]
-        out = {
-            "check": self.what,
-            "attempts": len(self.attempts),
-            "failures": sum(1 for a in self.attempts if not a.ok),
-            "last": [asdict(a) for a in shown],
-        }
-        if self.window is not None:
-            out["window_seconds"] = round(self.window, 1)
-        return out
-
-
-class CheckFailed(AssertionError):
-    """A condition was not met within its deadline."""
-
-    def __init__(self, message: str, transcript: Transcript | None = None):
-        super().__init__(message)
-        self.transcript = transcript
-
-
-class _NotYet(Exception):
-    pass
-
-
-def _describe(exc: BaseException) -> str:
-    """One line: an assertion's own message (without pytest's rewritten
-    explanation), a probe error's classification, or the exception type."""
-    if isinstance(exc, (ProbeError, AssertionError)):
-        text = str(exc)
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return (text.strip().splitlines() or [type(exc).__name__])[0]
-
-
-def consistently(
-    check: Callable[[], T],
-    *,
-    what: str,
-    timeouts: Timeouts,
-    successes: int | None = None,
-    deadline: float | None = None,
-    hint: str | Callable[[], str] = "",
-    describe: Callable[[T], Any] | None = None,
-) -> tuple[T, Transcript]:
-    """Run ``check`` until it succeeds ``successes`` times in a row.
-
-    ``check`` makes its own request and asserts on it (every assertion inside
-    the loop). A raised exception counts as a failure and resets the streak.
-    Past the deadline, ``CheckFailed`` says what was expected, what was last
-    seen, and where to look.
-    """
-    need = successes if successes is not None else timeouts.consistent_successes
-    limit = deadline if deadline is not None else timeouts.consistency
-    transcript = Transcript(what)
-    state: dict[str, Any] = {"streak": 0, "last_ok": None, "last_error": None}
-
-    def attempt() -> T:
-        try:
-            value = check()
-        except (AssertionError, ProbeError, OSError) as exc:
-            state["streak"] = 0
-            state["last_error"] = _describe(exc)
-            transcript.record(False, state["last_error"])
-            raise _NotYet() from exc
-        state["streak"] += 1
-        state["last_ok"] = value
-        transcript.record(True, describe(value) if describe else _summary_of(value))
-        if state["streak"] < need:
-            raise _NotYet()
-        return value
-
-    retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_delay(limit),
-        wait=tenacity.wait_fixed(timeouts.probe_interval),
-        retry=tenacity.retry_if_exception_type(_NotYet),
-        reraise=True,
-    )
-    try:
-        value = retrying(attempt)
-    except _NotYet:
-        seen = state["last_error"] or "no failure, but never enough consecutive successes"
-        failures = sum(1 for a in transcript.attempts if not a.ok)
-        msg = (
-            f"{what}: expected {need} consecutive successes within {limit:.0f}s; "
-            f"{len(transcript.attempts)} attempts, {failures} failed; last seen: {seen}"
-        )
-        if hint:
-            msg += f"; look at: {hint() if callable(hint) else hint}"
-        raise CheckFailed(msg, transcript) from None
-    return value, transcript
-
-
-def eventually(
-    check: Callable[[], T],
-    *,
-    what: str,
-    timeouts: Timeouts,
-    deadline: float | None = None,
-    hint: str | Callable[[], str] = "",
-) -> T:
-    """``consistently`` with N=1: wait until ``check`` passes once."""
-    value, _ = consistently(check, what=what, timeouts=timeouts, successes=1, deadline=deadline, hint=hint)
-    return value
-
-
-def never(
-    check: Callable[[], Any],
-    *,
-    what: str,
-    timeouts: Timeouts,
-    window: float | None = None,
-) -> Transcript:
-    """Observe for ``window`` seconds that ``check`` keeps holding (e.g. "still
-    no address"); fails as soon as it does not. Used for negative claims, where
-    the observation window is part of the evidence."""
-    limit = window if window is not None else timeouts.negative_observation
-    transcript = Transcript(what, window=limit)
-    end = time.monotonic() + limit
-
-    def attempt() -> None:
-        try:
-            detail = check()
-        except (AssertionError, ProbeError, OSError) as exc:
-            transcript.record(False, _describe(exc))
-            raise CheckFailed(
-                f"{what}: stopped holding after {len(transcript.attempts)} observations: {_describe(exc)}", transcript
-            ) from exc
-        transcript.record(True, _summary_of(detail))
-        if time.monotonic() < end:
-            raise _NotYet()
-
-    tenacity.Retrying(
-        stop=tenacity.stop_after_delay(limit * 2 + 5),
-        wait=tenacity.wait_fixed(timeouts.probe_interval),
-        retry=tenacity.retry_if_exception_type(_NotYet),
-        reraise=True,
-    )(attempt)
-    return transcript
-
-
-def _summary_of(value: Any) -> Any:
-    if hasattr(value, "summary"):
-        return value.summary()
-    if isinstance(value, (str, int, float, bool, type(None), dict, list, tuple)):
-        return value
-    return repr(value)

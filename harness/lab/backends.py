@@ -10,7 +10,8 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from harness.checks.kube import Kube, load_manifest
+from harness.checks.kube import Kube
+from harness.checks.manifests import load_manifest
 from harness.lab.addons.gateway_api import COREDNS_IMAGE, ECHO_IMAGE
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from harness.lab.sources import Archive, SourceError
 from harness.lab.upstream import CACHE
+from harness.results.errors import HarnessError
 
 
-class ToolError(Exception):
+class ToolError(HarnessError):
     """A pinned tool could not be had; one line saying why."""
 
 

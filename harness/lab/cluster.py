@@ -33,6 +33,7 @@ from pytest_kind import KindCluster
 
 from harness.lab.upstream import CACHE
 from harness.options import Options
+from harness.results.errors import HarnessError
 
 KIND_VERSION = "v0.30.0"
 # kind v0.30.0's default node image (Kubernetes v1.34.0); `make images` builds
@@ -52,7 +53,7 @@ nodes:
 """
 
 
-class ClusterError(Exception):
+class ClusterError(HarnessError):
     """The cluster could not be had; the message is one line saying why."""
 
 

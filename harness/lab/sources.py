@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.lab.upstream import CACHE
+from harness.results.errors import HarnessError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class SourceError(Exception):
+class SourceError(HarnessError):
     """A pinned source archive is missing or is not the pinned one."""
 
 

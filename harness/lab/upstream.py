@@ -18,10 +18,12 @@ from pathlib import Path
 import httpx
 from filelock import FileLock
 
+from harness.results.errors import HarnessError
+
 CACHE = Path(os.environ.get("HARNESS_CACHE", Path.home() / ".cache" / "exposure-harness"))
 
 
-class UpstreamError(Exception):
+class UpstreamError(HarnessError):
     pass
 
 

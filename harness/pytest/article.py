@@ -16,7 +16,7 @@ from harness.article import report as article_report
 from harness.lab.addons import CONTROLLER_ADDONS
 from harness.options import UsageError
 from harness.pytest.plugin import is_worker, options, run_id
-from harness.report import document as claims_report
+from harness.results import store
 
 ARTICLE = pytest.StashKey[Path | None]()
 CASES = pytest.StashKey[list["Case"]]()
@@ -112,15 +112,18 @@ def article_cases(path: Path, subjects: list[derive.Subject]) -> list[Case]:
     return out
 
 
-def snippet_summaries(config: pytest.Config) -> list[dict[str, Any]]:
+def snippet_summaries(config: pytest.Config) -> list[article_report.SnippetSummary]:
     return summarize(cases(config), matrix(config))
 
 
-def summarize(found: list[Case], subjects: list[derive.Subject]) -> list[dict[str, Any]]:
+def summarize(found: list[Case], subjects: list[derive.Subject]) -> list[article_report.SnippetSummary]:
     """Per snippet of the article: what the report prints besides the results."""
     by_line: dict[int, dict[str, Any]] = {}
     for c in found:
-        entry = by_line.setdefault(c.snippet.line, {**c.snippet.as_dict(), "subjects": [], "bad": c.bad})
+        entry = by_line.setdefault(
+            c.snippet.line,
+            {"snippet": c.snippet, "bad": c.bad, "subjects": [], "guide": None, "claims": set()},
+        )
         if c.bad:
             continue
         entry["subjects"].append(c.subject)
@@ -128,8 +131,19 @@ def summarize(found: list[Case], subjects: list[derive.Subject]) -> list[dict[st
         entry["guide"] = ", ".join(guide) if guide and len(guide) == len(c.snippet.docs) else None
         sub = next((m for m in subjects if m.name == c.subject), None)
         plan = derive.plan(c.snippet, sub, subjects, known_classes())
-        entry["claims"] = sorted(set(entry.get("claims", [])) | {ch.claim for ch in plan.checks if ch.claim})
-    return [by_line[k] for k in sorted(by_line)]
+        entry["claims"] |= {ch.claim for ch in plan.checks if ch.claim}
+    return [
+        article_report.SnippetSummary(
+            line=line,
+            source=e["snippet"].source,
+            objects=tuple(e["snippet"].objects()),
+            bad=e["bad"],
+            subjects=tuple(e["subjects"]),
+            guide=e["guide"],
+            claims=tuple(sorted(e["claims"])),
+        )
+        for line, e in sorted(by_line.items())
+    ]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -139,16 +153,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if is_worker(config) or path is None:
         return
     opts = options(config)
-    rid = run_id(config)
-    records = article_report.load(opts.report_dir, rid)
-    if not records:
+    records = store.load(opts.report_dir, run_id(config))
+    if not any(r.line is not None for r in records):
         return  # the suite did not run (collection only, or deselected)
-    results = (
-        claims_report.load_results(opts.report_dir, rid)
-        if claims_report.results_dir(opts.report_dir, rid).is_dir()
-        else []
-    )
-    verdicts, source = article_report.claim_verdicts(opts.report_dir, results)
+    verdicts, source = article_report.claim_verdicts_of(records, opts.report_dir)
     doc = article_report.build(
         str(_display(path, Path(config.rootpath))),
         snippet_summaries(config),
@@ -157,7 +165,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         claims_source=source,
         run={"controllers": ",".join(opts.controllers)},
     )
-    _, md = article_report.write(opts.report_dir, rid, doc)
+    _, md = article_report.write(opts.report_dir, doc)
     config.stash[WRITTEN] = md
 
 

@@ -14,13 +14,15 @@ import pytest
 import trustme
 
 from harness.checks.kube import Kube
-from harness.checks.probes import Timeouts
+from harness.checks.timeouts import Timeouts
 from harness.lab import cluster as clusters
 from harness.lab.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, Context, ensure_addons
 from harness.options import Options
-from harness.pytest.plugin import CALL_REPORT, EVIDENCE, Evidence, not_checkable, run_id
+from harness.pytest.marks import claims_of
+from harness.pytest.plugin import CALL_REPORT, EVIDENCE, not_checkable, run_id, safe
 from harness.pytest.plugin import options as options_of
 from harness.pytest.session import BASE_ADDONS
+from harness.results.recorder import Recorder
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -106,27 +108,29 @@ def other_controller(addon_context: Context, options: Options):
 
 
 @pytest.fixture
-def evidence(request: pytest.FixtureRequest) -> Evidence:
-    ev = Evidence()
-    request.node.stash[EVIDENCE] = ev
-    return ev
+def evidence(request: pytest.FixtureRequest) -> Recorder:
+    """The test's recorder: its checks (each backing the test's claims), the
+    evidence, notes and observations its verdicts rest on. Passed explicitly
+    to whatever checks or applies something."""
+    rec = Recorder(tuple(c.id for c in claims_of(request.node)))
+    request.node.stash[EVIDENCE] = rec
+    return rec
 
 
 @pytest.fixture
 def ns(
-    request: pytest.FixtureRequest, kube: Kube, addon_context: Context, options: Options, evidence: Evidence
+    request: pytest.FixtureRequest, kube: Kube, addon_context: Context, options: Options, evidence: Recorder
 ) -> Iterator[str]:
-    """A namespace of the test's own; the status of the Gateways and routes
-    applied in it goes to the test's evidence, and when the test fails,
-    events, objects, logs and the controller's rendered configuration are
-    dumped before it is deleted."""
+    """A namespace of the test's own (its generated suffix is normalised away
+    in the test's observations); when the test fails, events, objects, logs
+    and the controller's rendered configuration are dumped before it is
+    deleted."""
     # named after the test (stable across runs, so reports diff cleanly)
     base = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
     name = f"t-{base}-{hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:5]}"
     kube.create_namespace(name, labels={"exposure-harness/test": "true"})
-    kube.status_sinks[name] = evidence.add
+    evidence.generated(name.rsplit("-", 1)[-1])
     yield name
-    kube.status_sinks.pop(name, None)
     rep = request.node.stash.get(CALL_REPORT, None)
     if rep is not None and rep.failed:
         dest = options.report_dir / "evidence" / safe(request.node.nodeid)
@@ -140,30 +144,25 @@ def ns(
 class Namespaces:
     """More namespaces for one test (a Gateway in an infrastructure namespace,
     routes in application namespaces...), named after the test's own and
-    treated like it: status evidence while it runs, a dump when it fails,
-    deletion afterwards."""
+    treated like it: a dump when it fails, deletion afterwards."""
 
-    def __init__(self, kube: Kube, base: str, evidence: Evidence) -> None:
-        self.kube, self.base, self.evidence = kube, base, evidence
+    def __init__(self, kube: Kube, base: str) -> None:
+        self.kube, self.base = kube, base
         self.made: list[str] = []
 
     def make(self, role: str, labels: dict[str, str] | None = None) -> str:
         name = f"{self.base[: 62 - len(role)]}-{role}"
         self.kube.create_namespace(name, labels={"exposure-harness/test": "true", **(labels or {})})
-        self.kube.status_sinks[name] = self.evidence.add
         self.made.append(name)
         return name
 
 
 @pytest.fixture
-def namespaces(
-    request: pytest.FixtureRequest, kube: Kube, ns: str, options: Options, evidence: Evidence
-) -> Iterator[Namespaces]:
-    made = Namespaces(kube, ns, evidence)
+def namespaces(request: pytest.FixtureRequest, kube: Kube, ns: str, options: Options) -> Iterator[Namespaces]:
+    made = Namespaces(kube, ns)
     yield made
     rep = request.node.stash.get(CALL_REPORT, None)
     for name in made.made:
-        kube.status_sinks.pop(name, None)
         if rep is not None and rep.failed:
             dest = options.report_dir / "evidence" / safe(request.node.nodeid) / name
             shutil.rmtree(dest, ignore_errors=True)
@@ -182,7 +181,3 @@ def rendered_config(ctrl: BoundController | None) -> dict[str, str]:
         return dict(render(ctrl.ctx))
     except Exception as exc:  # noqa: BLE001 - evidence must not mask the test's own failure
         return {"error.txt": f"rendered_config failed: {type(exc).__name__}: {exc}\n"}
-
-
-def safe(nodeid: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")

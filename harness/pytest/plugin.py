@@ -13,11 +13,12 @@ seam:
   function, :func:`harness.pytest.verdicts.decide`), recorded per test;
 - ``harness.pytest.reporting``: the claims report at the end of the run.
 
-A test's outcome becomes the verdict of the claim it is marked with: passed
--> holds; failed on a check -> does not hold; ``not_checkable(reason)`` ->
-not checkable here. A harness error (a manifest that does not apply, a
-cluster that does not come up) is reported as not checkable *with that
-reason* and fails the run.
+A test records its checks through its recorder (the ``evidence`` fixture,
+:class:`harness.results.recorder.Recorder`); each claim it checks gets the
+verdict of the checks that declare it (:mod:`harness.results.verdicts`): a
+failed check of an object under test -> does not hold; a failure of the
+harness's own scaffolding -> error (fails the run, never evidence against
+the guide); ``not_checkable(reason)`` -> not checkable here.
 
 Run-wide state lives in ``config.stash`` and per-test state in
 ``item.stash`` under the keys below, never in ad-hoc attributes.
@@ -32,14 +33,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from harness.options import Options
+from harness.results.recorder import Recorder
 
 pytest_plugins = [
     "harness.pytest.session",
@@ -65,43 +64,7 @@ def not_checkable(reason: str) -> None:
     pytest.skip(NOT_CHECKABLE + reason)
 
 
-class Evidence:
-    """Probe transcripts and observations backing one test's verdict."""
-
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-        self.notes: list[str] = []
-        self.observations: dict[str, str] = {}
-
-    def add(self, label: str, data: Any) -> None:
-        self.items.append({"label": label, "data": data})
-
-    def note(self, text: str) -> None:
-        """A finding worth printing beside the verdict (e.g. what path the backend saw)."""
-        if text not in self.notes:
-            self.notes.append(text)
-
-    def observe(self, topic: str, value: str) -> None:
-        """A behaviour seen, as data the report's findings compare across
-        subjects (e.g. topic "path api-svc receives for /api/users", value
-        "/"). Name the topic the same way on every subject."""
-        self.observations[topic] = value
-
-    @contextmanager
-    def observing(self, topic: str) -> Iterator[None]:
-        """A check whose failure is itself the observation for ``topic``
-        ("check failed: status 400, wanted 200 from api-svc"); the failure
-        still propagates."""
-        try:
-            yield
-        except Exception as exc:
-            text = one_line(exc)
-            m = re.search(r"last seen: (?:[A-Z]+ \S+: )?(.*)$", text)
-            self.observe(topic, f"check failed: {(m.group(1) if m else text).strip()}")
-            raise
-
-
-EVIDENCE = pytest.StashKey[Evidence]()
+EVIDENCE = pytest.StashKey[Recorder]()  # the test's recorder (the ``evidence`` fixture)
 
 
 def options(config: pytest.Config) -> Options:
@@ -127,6 +90,11 @@ def elapsed(config: pytest.Config) -> float:
     return time.monotonic() - config.stash.get(STARTED, time.monotonic())
 
 
+def safe(nodeid: str) -> str:
+    """A test id as a file name (failure evidence goes to evidence/<safe id>/)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")
+
+
 def one_line(exc: BaseException) -> str:
     from kubernetes.client.rest import ApiException
 
@@ -138,4 +106,4 @@ def one_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-__all__ = ["not_checkable", "Evidence", "NOT_CHECKABLE"]
+__all__ = ["not_checkable", "NOT_CHECKABLE"]

@@ -12,7 +12,10 @@ import pytest
 from harness.lab import cluster as clusters
 from harness.lab.addons import subject_notices
 from harness.pytest.plugin import REPORT, elapsed, is_worker, options, run_id
-from harness.report import document as report
+from harness.report.build import build
+from harness.report.document import Run
+from harness.report.write import write_documents
+from harness.results import store
 
 
 @pytest.hookimpl(tryfirst=True)  # before the cluster is released (harness.pytest.session)
@@ -22,21 +25,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     opts = options(config)
     rid = run_id(config)
-    if not report.results_dir(opts.report_dir, rid).is_dir():
+    records = [r for r in store.load(opts.report_dir, rid) if r.claims]
+    expected = store.load_expected(opts.report_dir, rid)
+    if not records and not expected:
         return  # this run checked no claim: leave any earlier report alone
-    run: dict[str, Any] = {"controllers": ",".join(opts.controllers), "kind": clusters.KIND_VERSION}
     state = clusters.read_state(opts)
-    if state:
-        run["kubernetes"] = state.get("kubernetes", "")
-        run["node_image"] = state.get("node_image", "")
-        if state.get("addons"):
-            run["addons"] = dict(sorted(state["addons"].items()))
-    run["client"] = client_versions()
-    notes = subject_notices(opts)
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-    _, md_path = report.write_reports(
-        opts.report_dir, rid, controllers=list(opts.controllers), run=run, subject_notes=notes, interrupted=interrupted
+    run = Run(
+        controllers=",".join(opts.controllers),
+        kind=clusters.KIND_VERSION,
+        kubernetes=str(state.get("kubernetes", "")) if state else "",
+        node_image=str(state.get("node_image", "")) if state else "",
+        addons=dict(sorted((state.get("addons") or {}).items())) if state else {},
+        client=client_versions(),
     )
+    doc = build(
+        records,
+        controllers=list(opts.controllers),
+        run=run,
+        subject_notes=subject_notices(opts),
+        expected=expected,
+        interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
+    )
+    md_path = write_documents(opts.report_dir, doc)
     config.stash[REPORT] = md_path
     # timings stay out of the report body (it must diff cleanly): own file
     timings: dict[str, Any] = {"session_seconds": round(elapsed(config), 1)}

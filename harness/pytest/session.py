@@ -15,15 +15,14 @@ from typing import Any
 import pytest
 from kubernetes.client.rest import ApiException
 
-from harness.checks.kube import Kube, ManifestError
-from harness.checks.probes import CheckFailed
+from harness.checks.kube import Kube
 from harness.lab import cluster as clusters
 from harness.lab.addons import ADDONS, CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
-from harness.lab.upstream import UpstreamError
 from harness.options import IMAGES_ENV, ROOT, Options, UsageError, add_options, from_config
 from harness.pytest.plugin import OPTIONS, STARTED, is_worker, one_line, options, run_id
+from harness.results import store
+from harness.results.errors import HarnessError, Observed
 
-HARNESS_ERRORS = (clusters.ClusterError, ManifestError, UpstreamError)
 BASE_ADDONS = ["metallb", "gateway_api"]  # what every suite needs
 
 
@@ -108,7 +107,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 ensure_addons(ctx, [CONTROLLER_ADDONS[name].name])
             except AddonUnavailable as exc:
                 clusters.log(f"controller {name}: {exc}")
-    except (*HARNESS_ERRORS, CheckFailed, ApiException) as exc:
+    except (HarnessError, Observed, ApiException) as exc:
         clusters.release(opts)
         raise UsageError(f"harness: {one_line(exc)}") from None
     except BaseException:
@@ -147,4 +146,5 @@ def pytest_configure_node(node: Any) -> None:  # xdist hook: share the run id
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if not is_worker(config) and runs_suites(config):
+        store.prune(options(config).report_dir, keep=run_id(config))  # earlier runs' raw results
         clusters.release(options(config))

@@ -10,7 +10,9 @@ import json
 import sys
 from pathlib import Path
 
-from harness.report import document as report
+from harness.report.build import merge
+from harness.report.document import ClaimsReport, ReportError
+from harness.report.write import write_documents
 
 
 def main(argv: list[str]) -> int:
@@ -31,15 +33,15 @@ def main(argv: list[str]) -> int:
             if args.out.resolve() in path.resolve().parents:
                 continue  # an earlier merge's output
             try:
-                docs.append(json.loads(path.read_text(encoding="utf-8")))
+                docs.append(ClaimsReport.from_json(json.loads(path.read_text(encoding="utf-8"))))
             except (OSError, ValueError) as exc:
                 print(f"report merge: {path}: {exc}".splitlines()[0], file=sys.stderr)
                 return 2
     try:
-        doc = report.merge(docs)
-    except (ValueError, KeyError) as exc:
+        doc = merge(docs)
+    except (ReportError, KeyError) as exc:
         print(f"report merge: {exc}", file=sys.stderr)
         return 2
-    md = report.write_documents(args.out, doc, html_link=args.html_link)
+    md = write_documents(args.out, doc, html_link=args.html_link)
     print(f"merged {len(docs)} report(s) into {md} (and .json, .html, claims-junit.xml)")
     return 0

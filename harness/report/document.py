@@ -1,549 +1,344 @@
-"""The claims report: one JSON document (schema v2) and its renderings
-(Markdown for a CI step summary, a self-contained HTML page, JUnit XML).
+"""The claims report as a typed document (schema v3): rows of the catalog,
+a cell per subject with its verdict and evidence, findings first, the run's
+status and versions, the latency measured.
 
-Results arrive one per (claim, subject, test) from any xdist worker as JSON
-lines in ``<report dir>/results/<run>/``, beside the cells the run meant to
-check (``expected-*.jsonl``, written at collection). :func:`build` merges
-them into the document: every catalog claim is a row; every cell has a
-verdict, "not run" when the run did not get to it (never blank); findings
-come first (:mod:`harness.report.findings`). The body holds no timestamps and is
-ordered by the catalog and the subject columns, so two runs with the same
-results give byte-identical JSON and Markdown. :func:`merge` joins reports
-of several runs (the nightly matrix) into one.
+Only types and their JSON live here; :mod:`harness.report.build` makes a
+document from a run's test records (or merges several documents), the
+renderers (:mod:`~harness.report.markdown`, :mod:`~harness.report.html`,
+:mod:`~harness.report.junit`) read it. ``from_json(to_json(doc)) == doc``.
+
+Schema v3 against v2 (migration note): verdicts gain ``error`` (the harness
+could not do its job; it fails the run and is never counted against the
+guide) and lose ``not checked yet``; a cell's failed checks are structured
+(``failed``: check, expected, seen with status/pod/path, the claims it
+backs, transcript) instead of a transcript inside ``evidence``; evidence
+items carry ``transcript``, ``latency`` or ``data``; observations are a list
+of {topic, value, comparable}; the known refutation is ``known`` beside the
+notes; findings name the claim whose expectation failed (``claim``) and every
+claim resting on it (``claims``); ``measurements.latency`` is the typed
+measurement; ``status`` lists ``errors``. ``python -m harness report merge``
+reads v3 only: regenerate older reports with the run that made them.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import shutil
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-from harness import claims as catalog
-from harness.checks.kube import MANIFESTS
-from harness.claims import Verdict
+from harness.results.model import EvidenceItem, FailedCheck, Json, Latency, Observation, Verdict
 
-SCHEMA = "exposure-harness/claims-report/v2"
-L4_SUBJECT = "metallb"
-ANY_SUBJECT = "anywhere"  # claims no run of the harness can check (catalog reason), or not checked yet
+SCHEMA = "exposure-harness/claims-report/v3"
+ANY_SUBJECT = "anywhere"  # claims no run of the harness can check (the catalog's reason)
 REPORT_FILES = ("claims-report.json", "claims-report.md", "claims-report.html", "claims-junit.xml")
 
 
+class ReportError(ValueError):
+    """A report document that cannot be read; one line."""
+
+
 @dataclass
-class Result:
-    claim: str
-    subject: str  # a controller name, or "metallb" for L4 claims
-    verdict: str
-    test: str
+class Cell:
+    """One claim on one subject."""
+
+    subject: str
+    verdict: Verdict
     reason: str = ""
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    observations: dict[str, str] = field(default_factory=dict)
+    tests: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    evidence: tuple[EvidenceItem, ...] = ()
+    observations: tuple[Observation, ...] = ()
+    failed: tuple[FailedCheck, ...] = ()
+    known: str = ""  # a refutation the project already knows: why
+    evidence_dirs: tuple[str, ...] = ()  # failure dumps (events, objects, logs), relative to the report
 
-    def __post_init__(self) -> None:
-        catalog.get(self.claim)  # unknown claim ids fail loudly
-        Verdict(self.verdict)
-
-
-def results_dir(report_dir: Path, run_id: str) -> Path:
-    """Where one run's processes put their results (a run's own directory, so
-    a run that checks no claim never touches another run's report)."""
-    return report_dir / "results" / run_id
-
-
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
-def record(report_dir: Path, run_id: str, result: Result) -> None:
-    """Append one result; safe from several processes (one file per process)."""
-    out = results_dir(report_dir, run_id)
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / f"{_worker()}.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(asdict(result), sort_keys=True) + "\n")
-
-
-def record_expected(report_dir: Path, run_id: str, cells: list[dict[str, str]]) -> None:
-    """The (claim, subject, test) cells this process collected to check."""
-    out = results_dir(report_dir, run_id)
-    out.mkdir(parents=True, exist_ok=True)
-    text = "".join(json.dumps(c, sort_keys=True) + "\n" for c in cells)
-    (out / f"expected-{_worker()}.jsonl").write_text(text, encoding="utf-8")
-
-
-def load_results(report_dir: Path, run_id: str) -> list[Result]:
-    out: list[Result] = []
-    d = results_dir(report_dir, run_id)
-    if not d.is_dir():
-        return out
-    for path in sorted(d.glob("*.jsonl")):
-        if path.name.startswith("expected-"):
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                out.append(Result(**json.loads(line)))
-    return out
-
-
-def load_expected(report_dir: Path, run_id: str) -> set[tuple[str, str]]:
-    out: set[tuple[str, str]] = set()
-    for path in sorted(results_dir(report_dir, run_id).glob("expected-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                e = json.loads(line)
-                out.add((e["claim"], e["subject"]))
-    return out
-
-
-_VERDICT_RANK = {
-    Verdict.DOES_NOT_HOLD.value: 0,
-    Verdict.NOT_CHECKABLE.value: 1,
-    Verdict.NOT_RUN.value: 2,
-    Verdict.PENDING.value: 3,
-    Verdict.HOLDS.value: 4,
-}
-
-
-def _merge(results: Iterable[Result]) -> dict[tuple[str, str], Result]:
-    """One result per (claim, subject). When several tests check the same
-    claim on the same subject, the weakest verdict wins and evidence adds up."""
-    merged: dict[tuple[str, str], Result] = {}
-    for r in sorted(results, key=lambda r: (r.claim, r.subject, r.test)):
-        key = (r.claim, r.subject)
-        if key not in merged:
-            merged[key] = Result(
-                **{
-                    **asdict(r),
-                    "evidence": list(r.evidence),
-                    "notes": list(r.notes),
-                    "observations": dict(r.observations),
-                }
-            )
-            continue
-        m = merged[key]
-        if _VERDICT_RANK[r.verdict] < _VERDICT_RANK[m.verdict]:
-            m.verdict, m.reason = r.verdict, r.reason
-        elif r.reason and r.verdict == m.verdict and r.reason not in m.reason:
-            m.reason = "; ".join(filter(None, [m.reason, r.reason]))
-        m.test = ", ".join(sorted(set(m.test.split(", ")) | set(r.test.split(", "))))
-        m.evidence.extend(e for e in r.evidence if e not in m.evidence)
-        m.notes.extend(n for n in r.notes if n not in m.notes)
-        m.observations.update(r.observations)
-    return merged
-
-
-def _subjects(controllers: list[str], seen: Iterable[str]) -> list[str]:
-    """Columns: the run's controllers in their order, then any other subject a
-    result names (a Gateway implementation added later needs no code here),
-    then the L4 implementation, then "anywhere"."""
-    fixed = [*controllers]
-    extra = sorted({s for s in seen if s not in fixed and s not in (L4_SUBJECT, ANY_SUBJECT)})
-    return [*fixed, *extra, L4_SUBJECT, ANY_SUBJECT]
-
-
-def _cell(subject: str, verdict: str, reason: str = "", **more: Any) -> dict[str, Any]:
-    return {
-        "subject": subject,
-        "verdict": verdict,
-        "reason": reason,
-        "tests": more.get("tests", ""),
-        "notes": more.get("notes", []),
-        "evidence": more.get("evidence", []),
-        "observations": more.get("observations", {}),
-    }
-
-
-def _rows(
-    entries: Iterable[catalog.Claim],
-    merged: dict[tuple[str, str], Result],
-    expected: set[tuple[str, str]],
-    controllers: list[str],
-    subject_notes: dict[str, str],
-    not_run_why: str,
-) -> list[dict[str, Any]]:
-    rows = []
-    for claim in entries:
-        cells: list[dict[str, Any]] = []
-        if claim.not_checkable:
-            cells.append(_cell(ANY_SUBJECT, Verdict.NOT_CHECKABLE.value, claim.not_checkable))
-        elif claim.pending:
-            cells.append(_cell(ANY_SUBJECT, Verdict.PENDING.value, f"planned: {claim.pending}"))
-        else:
-            subjects = {s for (cid, s) in expected if cid == claim.id} | {s for (cid, s) in merged if cid == claim.id}
-            why = not_run_why
-            if not subjects:
-                subjects = set(controllers) if claim.per_controller else {L4_SUBJECT}
-                why = NOT_SELECTED
-            for subject in _subjects(controllers, subjects):
-                if subject not in subjects:
-                    continue
-                r = merged.get((claim.id, subject))
-                if r is None:
-                    cells.append(_cell(subject, Verdict.NOT_RUN.value, why))
-                    continue
-                notes = list(r.notes)
-                if subject in subject_notes and subject_notes[subject] not in notes:
-                    notes.append(subject_notes[subject])
-                cells.append(
-                    _cell(
-                        subject,
-                        r.verdict,
-                        r.reason,
-                        tests=r.test,
-                        notes=notes,
-                        evidence=r.evidence,
-                        observations=dict(sorted(r.observations.items())),
-                    )
-                )
-        row: dict[str, Any] = {
-            "id": claim.id,
-            "section": claim.section,
-            "area": claim.area,
-            "quote": claim.quote,
-            "checks": claim.checks,
-            "results": cells,
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "subject": self.subject,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "tests": list(self.tests),
+            "notes": list(self.notes),
+            "evidence": [e.to_json() for e in self.evidence],
+            "observations": [o.to_json() for o in self.observations],
+            "failed": [f.to_json() for f in self.failed],
+            "known": self.known,
+            "evidence_dirs": list(self.evidence_dirs),
         }
-        if claim.threshold:
-            row["threshold"] = claim.threshold
-        if claim.kind == "correction":
-            row["corrects"] = claim.corrects
-            row["original"] = {"path": claim.original, "text": _manifest_text(claim.original)}
-            row["manifests"] = {s: {"path": p, "text": _manifest_text(p)} for s, p in sorted(claim.manifests.items())}
-        rows.append(row)
-    return rows
 
-
-def _manifest_text(rel: str) -> str:
-    """The manifest as a reader would write it ("$$" is the harness's escape of "$")."""
-    try:
-        return (MANIFESTS / rel).read_text(encoding="utf-8").replace("$$", "$")
-    except OSError:
-        return ""
-
-
-def build(
-    results: Iterable[Result],
-    *,
-    controllers: list[str],
-    run: dict[str, Any],
-    subject_notes: dict[str, str] | None = None,
-    expected: set[tuple[str, str]] | None = None,
-    interrupted: bool = False,
-) -> dict[str, Any]:
-    """The report document. ``controllers`` is the matrix in display order;
-    ``subject_notes`` are printed beside every result of that subject (e.g.
-    the retirement notice of ingress-nginx); ``expected`` the cells the run
-    meant to check (those without a result read "not run")."""
-    from harness.report.findings import derive
-
-    merged = _merge(results)
-    subject_notes = subject_notes or {}
-    expected = set(expected or ())
-    why = (
-        "the run was interrupted before this check ran"
-        if interrupted
-        else "this check did not run (its worker stopped, or the run ended early)"
-    )
-    rows = _rows(catalog.CLAIMS, merged, expected, controllers, subject_notes, why)
-    corrections = _rows(catalog.CORRECTIONS, merged, expected, controllers, subject_notes, why)
-    seen = {c["subject"] for row in [*rows, *corrections] for c in row["results"]}
-    subjects = [s for s in _subjects(controllers, seen) if s in seen]
-    doc: dict[str, Any] = {
-        "schema": SCHEMA,
-        "guide": catalog.GUIDE,
-        "status": _status(rows, corrections, interrupted),
-        "runs": [run] if run else [],
-        "subject_notes": dict(sorted(subject_notes.items())),
-        "subjects": subjects,
-        "summary": _counts(rows),
-        "findings": [],
-        "claims": rows,
-        "corrections": corrections,
-        "measurements": {"latency": _latency(rows)},
-    }
-    doc["findings"] = derive(doc)
-    return doc
-
-
-def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
-    counts = {v.value: 0 for v in Verdict}
-    for row in rows:
-        for cell in row["results"]:
-            counts[cell["verdict"]] += 1
-    return counts
-
-
-NOT_SELECTED = "no test of this claim was selected in this run"
-
-
-def _status(rows: list[dict[str, Any]], corrections: list[dict[str, Any]], interrupted: bool) -> dict[str, Any]:
-    """complete: every check the run selected ran; partial: some did not
-    (listed, with why); interrupted: the run was stopped. Claims the run did
-    not select at all (a narrowed controller list, -k) are listed apart."""
-    cells = [(row["id"], c) for row in [*rows, *corrections] for c in row["results"]]
-    not_run = [
-        {"claim": cid, "subject": c["subject"], "why": c["reason"]}
-        for cid, c in cells
-        if c["verdict"] == Verdict.NOT_RUN.value and c["reason"] != NOT_SELECTED
-    ]
-    not_selected = sorted(
-        {cid for cid, c in cells if c["verdict"] == Verdict.NOT_RUN.value and c["reason"] == NOT_SELECTED}
-    )
-    state = "interrupted" if interrupted else ("partial" if not_run else "complete")
-    return {"state": state, "not_run": not_run, "not_selected": not_selected}
-
-
-def _latency(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """subject -> the measured paths (from the performance claim's evidence)."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        for cell in row["results"]:
-            for item in cell["evidence"]:
-                if item.get("label") == "latency" and isinstance(item.get("data"), dict):
-                    out.setdefault(cell["subject"], item["data"]["paths"])
-    return dict(sorted(out.items()))
-
-
-# ---------------------------------------------------------------------------
-# merging several runs' reports (the nightly matrix)
-# ---------------------------------------------------------------------------
-
-
-def merge(docs: list[dict[str, Any]]) -> dict[str, Any]:
-    """One report from several (each a cell of the nightly matrix: one
-    controller on one Kubernetes minor). A subject checked on several runs
-    keeps the weakest verdict with every run's evidence; cells no run got to
-    stay "not run"."""
-    results: list[Result] = []
-    expected: set[tuple[str, str]] = set()
-    controllers: list[str] = []
-    runs: list[dict[str, Any]] = []
-    notes: dict[str, str] = {}
-    interrupted = False
-    for doc in docs:
-        if doc.get("schema") != SCHEMA:
-            raise ValueError(f"cannot merge a report of schema {doc.get('schema')!r}; this merges {SCHEMA}")
-        runs.extend(doc.get("runs", []))
-        notes.update(doc.get("subject_notes", {}))
-        interrupted = interrupted or doc["status"]["state"] == "interrupted"
-        for s in doc["subjects"]:
-            if s not in controllers and s not in (L4_SUBJECT, ANY_SUBJECT):
-                controllers.append(s)
-        for row in [*doc["claims"], *doc.get("corrections", [])]:
-            if row["id"] not in catalog.BY_ID:
-                continue  # a claim this catalog no longer has
-            for c in row["results"]:
-                if c["subject"] == ANY_SUBJECT:
-                    continue
-                expected.add((row["id"], c["subject"]))
-                if c["verdict"] in (Verdict.NOT_RUN.value, Verdict.PENDING.value):
-                    continue
-                results.append(
-                    Result(
-                        claim=row["id"],
-                        subject=c["subject"],
-                        verdict=c["verdict"],
-                        test=c["tests"],
-                        reason=c["reason"],
-                        evidence=c["evidence"],
-                        notes=[n for n in c["notes"] if n not in notes.values()],
-                        observations=c.get("observations", {}),
-                    )
-                )
-    # columns in name order: the same whatever order the cells' reports were found in
-    merged = build(results, controllers=sorted(controllers), run={}, subject_notes=notes, expected=expected)
-    merged["runs"] = runs
-    if interrupted and merged["status"]["state"] != "interrupted":
-        merged["status"]["state"] = "interrupted"
-    return merged
-
-
-# ---------------------------------------------------------------------------
-# Markdown (compact: fits a GitHub step summary; the HTML has the evidence)
-# ---------------------------------------------------------------------------
-
-_MARK = {
-    Verdict.HOLDS.value: "holds",
-    Verdict.DOES_NOT_HOLD.value: "DOES NOT HOLD",
-    Verdict.NOT_CHECKABLE.value: "not checkable here",
-    Verdict.PENDING.value: "not checked yet",
-    Verdict.NOT_RUN.value: "not run",
-}
-NOT_APPLICABLE = "–"
-
-
-def status_lines(doc: dict[str, Any]) -> list[str]:
-    """What every format says first when the run is not complete."""
-    st = doc["status"]
-    if st["state"] == "complete":
-        if st.get("not_selected"):
-            return [
-                f"This run did not select {len(st['not_selected'])} claim(s) (narrowed controllers or tests): "
-                + ", ".join(st["not_selected"])
-            ]
-        return []
-    head = (
-        "This run was INTERRUPTED: the report is partial."
-        if st["state"] == "interrupted"
-        else "This run is PARTIAL: some checks did not run."
-    )
-    lines = [f"{head} {len(st['not_run'])} check(s) did not run:"]
-    for e in st["not_run"]:
-        lines.append(f"{e['claim']} on {e['subject']}: {e['why']}")
-    if st.get("not_selected"):
-        lines.append(f"not selected in this run: {', '.join(st['not_selected'])}")
-    return lines
-
-
-def _run_lines(doc: dict[str, Any]) -> list[str]:
-    out = []
-    for run in doc.get("runs", []):
-        plain = ", ".join(f"{k} {v}" for k, v in run.items() if not isinstance(v, dict))
-        nested = "; ".join(
-            f"{k}: " + ", ".join(f"{kk} {vv}" for kk, vv in v.items()) for k, v in run.items() if isinstance(v, dict)
+    @classmethod
+    def from_json(cls, d: dict[str, Json]) -> Cell:
+        return cls(
+            subject=str(d["subject"]),
+            verdict=Verdict(d["verdict"]),
+            reason=str(d.get("reason", "")),
+            tests=tuple(d.get("tests", ())),
+            notes=tuple(d.get("notes", ())),
+            evidence=tuple(EvidenceItem.from_json(e) for e in d.get("evidence", ())),
+            observations=tuple(Observation.from_json(o) for o in d.get("observations", ())),
+            failed=tuple(FailedCheck.from_json(f) for f in d.get("failed", ())),
+            known=str(d.get("known", "")),
+            evidence_dirs=tuple(d.get("evidence_dirs", ())),
         )
-        out.append("Run: " + plain + (f"; {nested}" if nested else ""))
-    return out
 
 
-def render_markdown(doc: dict[str, Any], *, html_link: str = "claims-report.html") -> str:
-    subjects: list[str] = doc["subjects"]
-    lines = [f"# Claims report: {doc['guide']}", ""]
-    status = status_lines(doc)
-    if status:
-        lines += [f"> **{status[0]}**", ">"] + [f"> - {x}" for x in status[1:]] + [""]
-    lines += [f"{x}  " for x in _run_lines(doc)] + [""]
-    lines += [f"Full evidence per cell, versions and the latency plot: [{html_link}]({html_link}).", ""]
-    findings = doc["findings"]
-    lines += [f"## Findings ({len(findings)})", ""]
-    for i, f in enumerate(findings, 1):
-        lines.append(f"{i}. **{f['title']}** {_stable(f['text'])}")
-        for c in f.get("corrections", []):
-            verdicts = ", ".join(f"{s}: {_MARK[v]}" for s, v in c["verdicts"].items())
-            lines.append(f"   - Correction `{c['id']}` ({verdicts}): {', '.join(sorted(set(c['manifests'].values())))}")
-    lines.append("")
-    s = doc["summary"]
-    lines += ["## Matrix", "", ", ".join(f"{n} {k}" for k, n in s.items() if n), ""]
-    lines += ["| claim | " + " | ".join(subjects) + " |", "|---|" + "---|" * len(subjects)]
-    for row in doc["claims"]:
-        by = {c["subject"]: c for c in row["results"]}
-        cells = [(_MARK[by[x]["verdict"]] if x in by else NOT_APPLICABLE) for x in subjects]
-        lines.append(f"| {row['id']} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        f"Columns: the controllers checked; {L4_SUBJECT} for claims about Services of type LoadBalancer; "
-        f"{ANY_SUBJECT} for claims no local cluster can check or not checked yet. {NOT_APPLICABLE}: the claim is not "
-        "about that column.",
-        "",
-    ]
-    lat = doc["measurements"]["latency"]
-    if lat:
-        lines += ["## Latency (this run's cluster; cloud load balancers differ)", ""]
-        lines += ["| subject | path | p50 ms | p95 ms | p99 ms | req/s | p50 vs L4 |", "|---|---|---|---|---|---|---|"]
-        for subject, paths in lat.items():
-            for p in paths:
-                lines.append(
-                    f"| {subject} | {p['label']} | {p['p50_ms']:.2f} | {p['p95_ms']:.2f} | {p['p99_ms']:.2f} | "
-                    f"{p['requests_per_second']:.0f} | x{p['p50_ratio']} (+{p['p50_overhead_ms']:.2f} ms) |"
-                )
-        lines.append("")
-    reasons = [
-        (row["id"], c)
-        for row in doc["claims"]
-        for c in row["results"]
-        if c["verdict"] in (Verdict.DOES_NOT_HOLD.value, Verdict.NOT_CHECKABLE.value, Verdict.PENDING.value)
-    ]
-    if reasons:
-        lines += ["## Reasons", ""]
-        for cid, c in reasons:
-            lines.append(f"- {cid} ({c['subject']}): {_MARK[c['verdict']]}: {_stable(_short(c['reason']))}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+@dataclass(frozen=True)
+class Manifest:
+    path: str
+    text: str
 
 
-def _short(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+@dataclass
+class Row:
+    """A catalog entry (a claim of the guide, or a correction of one) and its cells."""
+
+    id: str
+    section: str
+    area: str
+    quote: str
+    checks: str
+    cells: list[Cell]
+    kind: str = "claim"  # or "correction"
+    threshold: dict[str, Json] = field(default_factory=dict)
+    corrects: str = ""  # corrections: the claim whose snippet they correct
+    original: Manifest | None = None
+    manifests: dict[str, Manifest] = field(default_factory=dict)  # corrections: subject -> manifest
+
+    def cell(self, subject: str) -> Cell | None:
+        return next((c for c in self.cells if c.subject == subject), None)
+
+    def to_json(self) -> dict[str, Json]:
+        out: dict[str, Json] = {
+            "id": self.id,
+            "section": self.section,
+            "area": self.area,
+            "quote": self.quote,
+            "checks": self.checks,
+            "kind": self.kind,
+            "results": [c.to_json() for c in self.cells],
+        }
+        if self.threshold:
+            out["threshold"] = self.threshold
+        if self.kind == "correction":
+            out["corrects"] = self.corrects
+            out["original"] = vars(self.original) if self.original else None
+            out["manifests"] = {s: vars(m) for s, m in sorted(self.manifests.items())}
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, Json]) -> Row:
+        return cls(
+            id=str(d["id"]),
+            section=str(d.get("section", "")),
+            area=str(d.get("area", "")),
+            quote=str(d.get("quote", "")),
+            checks=str(d.get("checks", "")),
+            cells=[Cell.from_json(c) for c in d.get("results", ())],
+            kind=str(d.get("kind", "claim")),
+            threshold=dict(d.get("threshold") or {}),
+            corrects=str(d.get("corrects", "")),
+            original=Manifest(**d["original"]) if d.get("original") else None,
+            manifests={s: Manifest(**m) for s, m in (d.get("manifests") or {}).items()},
+        )
 
 
-# Kubernetes' generated suffixes use an alphabet without vowels (so words like "multiple-hosts" stay)
-_POD_SUFFIX = re.compile(r"\b([a-z0-9-]+?)-[bcdfghjklmnpqrstvwxz2456789]{8,10}-[bcdfghjklmnpqrstvwxz2456789]{5}\b")
-_TRUSTME_SERIAL = re.compile(r"(Testing (?:CA|cert)) #[A-Za-z0-9_-]{8,}")
+@dataclass(frozen=True)
+class CorrectionRef:
+    """A correction as a finding shows it: its verdict per subject from the same run."""
+
+    id: str
+    checks: str
+    verdicts: dict[str, Verdict]
+    reasons: dict[str, str]
+    manifests: dict[str, str]  # subject -> manifest path
+    original: str
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "id": self.id,
+            "checks": self.checks,
+            "verdicts": {s: v.value for s, v in self.verdicts.items()},
+            "reasons": dict(self.reasons),
+            "manifests": dict(self.manifests),
+            "original": self.original,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Json]) -> CorrectionRef:
+        return cls(
+            id=str(d["id"]),
+            checks=str(d.get("checks", "")),
+            verdicts={s: Verdict(v) for s, v in d.get("verdicts", {}).items()},
+            reasons=dict(d.get("reasons", {})),
+            manifests=dict(d.get("manifests", {})),
+            original=str(d.get("original", "")),
+        )
 
 
-def _stable(text: str) -> str:
-    """Generated names lose their random parts (pod api-svc-7d9c6b5f4-x2x9k ->
-    api-svc-*, the run CA's "Testing cert #wLXF..." -> "Testing cert #*"), so
-    the Markdown report diffs cleanly between runs; the JSON report keeps
-    everything as observed."""
-    return _TRUSTME_SERIAL.sub(r"\1 #*", _POD_SUFFIX.sub(r"\1-*", text))
+class FindingKind(str, Enum):
+    DOES_NOT_HOLD = "does not hold"
+    RISKY_YAML = "risky YAML"
+    CONTROLLERS_DIFFER = "controllers differ"
+    STALE = "stale"
 
 
-def compact(data: Any) -> str:
-    """One line per evidence item (the HTML's summary of a transcript; the
-    JSON report keeps the full transcript)."""
-    if isinstance(data, dict) and {"check", "attempts", "last"} <= data.keys():
-        oks = [a for a in data["last"] if a.get("ok")]
-        streak = 0
-        for a in reversed(data["last"]):
-            if not a.get("ok"):
-                break
-            streak += 1
-        if not oks:
-            seen = json.dumps(data["last"][-1]["detail"], sort_keys=True) if data["last"] else "nothing"
-            return _stable(f"{data['check']}: never held in {data['attempts']} attempts; last seen: {seen}")
-        last = json.dumps(oks[-1]["detail"], sort_keys=True)
-        if "window_seconds" in data:
-            return _stable(
-                f"{data['check']}: held throughout a {data['window_seconds']:.0f}s observation; last: {last}"
+@dataclass(frozen=True)
+class Finding:
+    kind: FindingKind
+    title: str
+    text: str
+    claim: str  # the claim the finding is pinned on ("" for staleness)
+    claims: tuple[str, ...] = ()  # every claim resting on the same observation
+    subjects: tuple[str, ...] = ()
+    corrections: tuple[CorrectionRef, ...] = ()
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "kind": self.kind.value,
+            "title": self.title,
+            "text": self.text,
+            "claim": self.claim,
+            "claims": list(self.claims),
+            "subjects": list(self.subjects),
+            "corrections": [c.to_json() for c in self.corrections],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Json]) -> Finding:
+        return cls(
+            kind=FindingKind(d["kind"]),
+            title=str(d["title"]),
+            text=str(d["text"]),
+            claim=str(d.get("claim", "")),
+            claims=tuple(d.get("claims", ())),
+            subjects=tuple(d.get("subjects", ())),
+            corrections=tuple(CorrectionRef.from_json(c) for c in d.get("corrections", ())),
+        )
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """A cell named in the status: not run, or an error of the harness."""
+
+    claim: str
+    subject: str
+    why: str
+
+
+class RunState(str, Enum):
+    COMPLETE = "complete"  # every selected check ran
+    PARTIAL = "partial"  # some did not (listed with why)
+    INTERRUPTED = "interrupted"  # the run was stopped
+
+
+@dataclass(frozen=True)
+class Status:
+    state: RunState
+    not_run: tuple[CellRef, ...] = ()
+    not_selected: tuple[str, ...] = ()  # claims the run did not select at all (narrowed controllers, -k)
+    errors: tuple[CellRef, ...] = ()  # cells where the harness could not do its job: the run fails
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "state": self.state.value,
+            "not_run": [vars(c) for c in self.not_run],
+            "not_selected": list(self.not_selected),
+            "errors": [vars(c) for c in self.errors],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Json]) -> Status:
+        return cls(
+            state=RunState(d["state"]),
+            not_run=tuple(CellRef(**c) for c in d.get("not_run", ())),
+            not_selected=tuple(d.get("not_selected", ())),
+            errors=tuple(CellRef(**c) for c in d.get("errors", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one run ran on: the matrix, kind, Kubernetes, the addons' and the client's versions."""
+
+    controllers: str = ""
+    kind: str = ""
+    kubernetes: str = ""
+    node_image: str = ""
+    addons: dict[str, str] = field(default_factory=dict)
+    client: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Json]:
+        out: dict[str, Json] = {k: v for k, v in vars(self).items() if v}
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, Json]) -> Run:
+        return cls(
+            controllers=str(d.get("controllers", "")),
+            kind=str(d.get("kind", "")),
+            kubernetes=str(d.get("kubernetes", "")),
+            node_image=str(d.get("node_image", "")),
+            addons=dict(d.get("addons", {})),
+            client=dict(d.get("client", {})),
+        )
+
+
+@dataclass
+class ClaimsReport:
+    guide: str
+    status: Status
+    subjects: tuple[str, ...]
+    claims: list[Row]
+    corrections: list[Row] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
+    subject_notes: dict[str, str] = field(default_factory=dict)
+    latency: dict[str, Latency] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[Verdict, int]:
+        counts = {v: 0 for v in Verdict}
+        for row in self.claims:
+            for cell in row.cells:
+                counts[cell.verdict] += 1
+        return counts
+
+    def rows(self) -> list[Row]:
+        return [*self.claims, *self.corrections]
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "schema": SCHEMA,
+            "guide": self.guide,
+            "status": self.status.to_json(),
+            "runs": [r.to_json() for r in self.runs],
+            "subject_notes": dict(sorted(self.subject_notes.items())),
+            "subjects": list(self.subjects),
+            "summary": {v.value: n for v, n in self.summary.items()},
+            "findings": [f.to_json() for f in self.findings],
+            "claims": [r.to_json() for r in self.claims],
+            "corrections": [r.to_json() for r in self.corrections],
+            "measurements": {"latency": {s: m.to_json() for s, m in sorted(self.latency.items())}},
+        }
+
+    @classmethod
+    def from_json(cls, d: Any) -> ClaimsReport:
+        if not isinstance(d, dict) or d.get("schema") != SCHEMA:
+            found = d.get("schema") if isinstance(d, dict) else type(d).__name__
+            raise ReportError(
+                f"not a claims report of schema {SCHEMA} (found {found!r}); regenerate it with this harness"
             )
-        return _stable(f"{data['check']}: held {streak} consecutive observation(s); last: {last}")
-    return _stable(json.dumps(data, sort_keys=True))
-
-
-# ---------------------------------------------------------------------------
-# writing
-# ---------------------------------------------------------------------------
-
-
-def write_documents(report_dir: Path, doc: dict[str, Any], *, html_link: str = "claims-report.html") -> Path:
-    """The four formats of ``doc`` into ``report_dir``; returns the Markdown path."""
-    from harness.report.html import render_html
-    from harness.report.junit import render_junit
-
-    report_dir.mkdir(parents=True, exist_ok=True)
-    (report_dir / "claims-report.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    md_path = report_dir / "claims-report.md"
-    md_path.write_text(render_markdown(doc, html_link=html_link), encoding="utf-8")
-    (report_dir / "claims-report.html").write_text(render_html(doc), encoding="utf-8")
-    (report_dir / "claims-junit.xml").write_text(render_junit(doc), encoding="utf-8")
-    return md_path
-
-
-def write_reports(
-    report_dir: Path,
-    run_id: str,
-    *,
-    controllers: list[str],
-    run: dict[str, Any],
-    subject_notes: dict[str, str] | None = None,
-    interrupted: bool = False,
-) -> tuple[Path, Path]:
-    """Merge run ``run_id``'s results into the reports; the raw results of
-    earlier runs are removed."""
-    doc = build(
-        load_results(report_dir, run_id),
-        controllers=controllers,
-        run=run,
-        subject_notes=subject_notes,
-        expected=load_expected(report_dir, run_id),
-        interrupted=interrupted,
-    )
-    md_path = write_documents(report_dir, doc)
-    for old in (report_dir / "results").iterdir():
-        if old.name != run_id:
-            shutil.rmtree(old, ignore_errors=True)
-    return report_dir / "claims-report.json", md_path
+        try:
+            return cls(
+                guide=str(d["guide"]),
+                status=Status.from_json(d["status"]),
+                subjects=tuple(d["subjects"]),
+                claims=[Row.from_json(r) for r in d["claims"]],
+                corrections=[Row.from_json(r) for r in d.get("corrections", ())],
+                findings=[Finding.from_json(f) for f in d.get("findings", ())],
+                runs=[Run.from_json(r) for r in d.get("runs", ())],
+                subject_notes=dict(d.get("subject_notes", {})),
+                latency={s: Latency.from_json(m) for s, m in d.get("measurements", {}).get("latency", {}).items()},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ReportError(f"malformed claims report: {type(exc).__name__}: {exc}") from None

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness.checks.consistency import eventually
 from harness.checks.kube import Kube
-from harness.checks.probes import eventually
 from harness.lab import cluster as clusters
 from harness.lab.cluster import Cluster, log
 from harness.options import Options

@@ -21,8 +21,9 @@ import copy
 import hashlib
 import json
 
-from harness.checks.kube import Kube, load_manifest, parse_manifest
-from harness.checks.probes import eventually
+from harness.checks.consistency import eventually
+from harness.checks.kube import Kube
+from harness.checks.manifests import load_manifest, parse_manifest
 from harness.lab.binaries import HELM
 from harness.lab.cluster import log
 from harness.lab.upstream import CACHE, module_tree

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 
-from harness.checks.kube import Kube, parse_manifest
+from harness.checks.kube import Kube
+from harness.checks.manifests import parse_manifest
 from harness.lab.upstream import module_files
 
 MODULE = "sigs.k8s.io/gateway-api"

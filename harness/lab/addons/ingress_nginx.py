@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 
-from harness.checks.kube import Kube, load_manifest, parse_manifest
+from harness.checks.kube import Kube
+from harness.checks.manifests import load_manifest, parse_manifest
 from harness.lab.sources import Archive
 from harness.lab.upstream import url_text
 

@@ -13,7 +13,8 @@ import ipaddress
 import json
 import subprocess
 
-from harness.checks.kube import Kube, ManifestError, parse_manifest
+from harness.checks.kube import Kube
+from harness.checks.manifests import ManifestError, parse_manifest
 from harness.lab.upstream import module_file
 
 MODULE = "go.universe.tf/metallb"

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import copy
 
-from harness.checks.kube import Kube, parse_manifest
+from harness.checks.kube import Kube
+from harness.checks.manifests import parse_manifest
 from harness.lab.sources import Archive
 from harness.lab.upstream import url_text
 

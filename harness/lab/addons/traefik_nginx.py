@@ -11,7 +11,8 @@ IngressClass "nginx" with ingress-nginx when both are selected.
 
 from __future__ import annotations
 
-from harness.checks.kube import Kube, load_manifest
+from harness.checks.kube import Kube
+from harness.checks.manifests import load_manifest
 from harness.lab.addons.traefik import IMAGE, VERSION
 
 NAMESPACE = "traefik-nginx"
