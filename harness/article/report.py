@@ -22,7 +22,7 @@ from harness import claims as catalog
 from harness.checks.manifests import MANIFESTS, load_manifest
 from harness.report.document import ClaimsReport, ReportError
 from harness.report.text import MARK
-from harness.results.model import VERDICT_RANK, CheckRecord, Json, TestOutcome, TestRecord, Verdict
+from harness.results.model import VERDICT_RANK, CheckRecord, Json, Outcome, TestRecord, Verdict
 from harness.results.verdicts import claim_verdicts
 
 SCHEMA = "exposure-harness/article-report/v2"
@@ -56,7 +56,7 @@ class SnippetSummary:
 @dataclass
 class SubjectResult:
     subject: str
-    outcome: TestOutcome
+    outcome: Outcome
     checks: list[CheckRecord] = field(default_factory=list)
     reason: str = ""
     notes: list[str] = field(default_factory=list)
@@ -206,7 +206,7 @@ def build(
     for s in summaries:
         recs = by_line.get(s.line, {})
         cluster_bad = next(
-            (r.reason for r in recs.values() if r.outcome is TestOutcome.NOT_CHECKABLE and not r.checks), ""
+            (r.reason for r in recs.values() if r.outcome is Outcome.NOT_CHECKABLE and not r.checks), ""
         )
         if s.bad or cluster_bad:
             snippets.append(SnippetReport(s, bad=s.bad or cluster_bad))
@@ -216,7 +216,7 @@ def build(
             rec = recs.get(subject)
             if rec is None:
                 report.results.append(
-                    SubjectResult(subject, TestOutcome.ERROR, missing=True, reason="no result recorded")
+                    SubjectResult(subject, Outcome.ERROR, missing=True, reason="no result recorded")
                 )
                 continue
             report.results.append(
@@ -343,9 +343,9 @@ def render_markdown(doc: ArticleReport) -> str:
             if r.missing:
                 lines.append(f"| {line} | {objects} | {r.subject} | - | not run | {r.reason} |")
                 continue
-            if r.outcome is TestOutcome.ERROR:
+            if r.outcome is Outcome.ERROR:
                 lines.append(f"| {line} | {objects} | {r.subject} | - | **ERROR** | {_cell(r.reason)} |")
-            if r.outcome is TestOutcome.NOT_CHECKABLE and not r.checks:
+            if r.outcome is Outcome.NOT_CHECKABLE and not r.checks:
                 lines.append(f"| {line} | {objects} | {r.subject} | - | not checkable here | {_cell(r.reason)} |")
             for c in r.checks:
                 lines.append(

@@ -351,24 +351,21 @@ def compare(exp: Expectation, scene: Scene, seen: Any) -> None:
 
 def _compare_handshake(scene: Scene, seen: dict[str, Any]) -> None:
     want = scene.default_certificate_cn
+
+    def differ(text: str, error: str | None = None) -> Mismatch:
+        return Mismatch(text, Seen(text, error=error))
+
     if want is None:  # the controller has no default certificate: the handshake must be refused
         if "handshake" not in seen:
-            raise Mismatch(
+            raise differ(
                 f"SNI {seen['sni']} was served {seen['subject']}; {scene.subject or 'the controller'} has no default "
-                "certificate and should refuse the handshake",
-                Seen(f"served {seen['subject']}"),
+                "certificate and should refuse the handshake"
             )
         return
     if "handshake" in seen:
-        raise Mismatch(
-            f"SNI {seen['sni']}: handshake {seen['handshake']}, not the default ({want})",
-            Seen(f"handshake {seen['handshake']}", error="tls"),
-        )
+        raise differ(f"SNI {seen['sni']}: handshake {seen['handshake']}, not the default ({want})", "tls")
     if seen["common_name"] != want:
-        raise Mismatch(
-            f"SNI {seen['sni']} was served {seen['subject']}, not the default ({want})",
-            Seen(f"served {seen['subject']}"),
-        )
+        raise differ(f"SNI {seen['sni']} was served {seen['subject']}, not the default ({want})")
 
 
 def _http_seen(r: HttpResult | GrpcResult, text: str) -> Seen:

@@ -28,14 +28,14 @@ from harness.pytest.plugin import CALL_REPORT, EVIDENCE, NOT_CHECKABLE, one_line
 from harness.results import store
 from harness.results.errors import CheckFailed, HarnessError
 from harness.results.known import judge
-from harness.results.model import TestOutcome
+from harness.results.model import Outcome
 from harness.results.recorder import Recorder
 from harness.results.verdicts import claim_verdicts
 
 
 def phase_outcome(
     *, when: str, outcome: str, skip_message: str = "", error: BaseException | None = None, error_text: str = ""
-) -> tuple[TestOutcome | None, str]:
+) -> tuple[Outcome | None, str]:
     """How a phase (setup, call, teardown) that ended in ``outcome``
     (passed, failed, skipped) ends the test; ``None``: it does not (setup
     that passed, a clean teardown, an ordinary skip)."""
@@ -47,13 +47,13 @@ def phase_outcome(
         msg = skip_message.removeprefix("Skipped: ")
         if not msg.startswith(NOT_CHECKABLE):
             return None, ""
-        return TestOutcome.NOT_CHECKABLE, msg[len(NOT_CHECKABLE) :]
+        return Outcome.NOT_CHECKABLE, msg[len(NOT_CHECKABLE) :]
     if outcome == "passed":
-        return TestOutcome.PASSED, ""
+        return Outcome.PASSED, ""
     if isinstance(error, CheckFailed) and when != "teardown":
-        return TestOutcome.FAILED, error.failed.reason
+        return Outcome.FAILED, error.failed.reason
     cause = one_line(error) if error is not None else (error_text.strip().splitlines() or ["unknown"])[0][:300]
-    return TestOutcome.ERROR, f"harness error during {when}: {cause}"
+    return Outcome.ERROR, f"harness error during {when}: {cause}"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -78,7 +78,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return rep
     opts = options(item.config)
     recorder = item.stash.get(EVIDENCE, None) or Recorder(tuple(c.id for c in found))
-    dumped = outcome in (TestOutcome.FAILED, TestOutcome.ERROR) and "ns" in getattr(item, "fixturenames", ())
+    dumped = outcome in (Outcome.FAILED, Outcome.ERROR) and "ns" in getattr(item, "fixturenames", ())
     rec = recorder.record(
         test=item.nodeid,
         subject=subject,
@@ -89,7 +89,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     verdicts = claim_verdicts(rec)
     j = judge(verdicts, opts.known_refutations)
     rec.known = {v.claim: k.why for v, k in j.known}
-    if rep.failed and outcome is TestOutcome.FAILED and j.known and not j.fails_run:
+    if rep.failed and outcome is Outcome.FAILED and j.known and not j.fails_run:
         rep.outcome = "skipped"  # reported xfail: the project knows this refutation, seen this way
         rep.wasxfail = "known refutation: " + "; ".join(dict.fromkeys(k.describe() for _, k in j.known))
     if j.now_hold:
@@ -102,7 +102,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif rep.passed and j.errors:
         rep.outcome = "failed"
         rep.longrepr = "harness: " + "; ".join(v.reason for v in j.errors)
-    elif rep.failed and j.new and outcome is TestOutcome.FAILED and opts.known_refutations:
+    elif rep.failed and j.new and outcome is Outcome.FAILED and opts.known_refutations:
         listed = [k for k in opts.known_refutations if any((k.claim, k.subject) == (v.claim, v.subject) for v in j.new)]
         if listed:
             rep.longrepr = (

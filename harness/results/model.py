@@ -316,7 +316,7 @@ class CheckRecord:
         )
 
 
-class TestOutcome(str, Enum):
+class Outcome(str, Enum):
     """How a test ended, as the recording path sees it."""
 
     PASSED = "passed"  # every check it ran held
@@ -335,7 +335,7 @@ class TestRecord:
     test: str  # the pytest node id
     subject: str  # a controller, a Gateway implementation, or "metallb"
     claims: tuple[str, ...]  # every claim whose verdict this test gives
-    outcome: TestOutcome
+    outcome: Outcome
     checks: list[CheckRecord] = field(default_factory=list)
     reason: str = ""  # error / not checkable: one line
     evidence: list[EvidenceItem] = field(default_factory=list)
@@ -378,7 +378,7 @@ class TestRecord:
             test=str(d["test"]),
             subject=str(d["subject"]),
             claims=tuple(d.get("claims", ())),
-            outcome=TestOutcome(d["outcome"]),
+            outcome=Outcome(d["outcome"]),
             checks=[CheckRecord.from_json(c) for c in d.get("checks", ())],
             reason=str(d.get("reason", "")),
             evidence=[EvidenceItem.from_json(e) for e in d.get("evidence", ())],

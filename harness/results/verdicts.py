@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import CheckRecord, FailedCheck, TestOutcome, TestRecord, Verdict
+from .model import CheckRecord, FailedCheck, Outcome, TestRecord, Verdict
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,11 @@ def _one(rec: TestRecord, claim: str, mine: list[CheckRecord]) -> ClaimVerdict:
     errored = next((c for c in mine if c.verdict is Verdict.ERROR), None)
     if errored is not None:
         return verdict(Verdict.ERROR, errored.reason)
-    if rec.outcome is TestOutcome.ERROR:
+    if rec.outcome is Outcome.ERROR:
         return verdict(Verdict.ERROR, rec.reason)
-    if rec.outcome is TestOutcome.NOT_CHECKABLE:
+    if rec.outcome is Outcome.NOT_CHECKABLE:
         return verdict(Verdict.NOT_CHECKABLE, rec.reason)
-    if rec.outcome is TestOutcome.FAILED:
+    if rec.outcome is Outcome.FAILED:
         stopper = next((c for c in rec.checks if c.verdict is Verdict.DOES_NOT_HOLD), None)
         what = stopper.failed.check if stopper and stopper.failed else "a failed check"
         return verdict(

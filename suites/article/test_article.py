@@ -20,7 +20,7 @@ from harness.pytest.article import Case, cases, known_classes, matrix
 from harness.pytest.fixtures import rendered_config
 from harness.pytest.plugin import not_checkable, options, run_id, safe
 from harness.results import store
-from harness.results.model import TestOutcome, Verdict
+from harness.results.model import Outcome, Verdict
 from harness.results.recorder import Recorder
 
 
@@ -30,7 +30,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("case", found, ids=[c.id for c in found])
 
 
-def _record(request: pytest.FixtureRequest, case: Case, rec: Recorder, outcome: TestOutcome, **more) -> None:
+def _record(request: pytest.FixtureRequest, case: Case, rec: Recorder, outcome: Outcome, **more) -> None:
     store.record(
         options(request.config).report_dir,
         run_id(request.config),
@@ -41,7 +41,7 @@ def _record(request: pytest.FixtureRequest, case: Case, rec: Recorder, outcome: 
 def test_snippet(case: Case, request: pytest.FixtureRequest) -> None:
     rec = Recorder()
     if case.bad:
-        _record(request, case, rec, TestOutcome.NOT_CHECKABLE, reason=case.bad)
+        _record(request, case, rec, Outcome.NOT_CHECKABLE, reason=case.bad)
         not_checkable(case.bad)
     kube = request.getfixturevalue("kube")
     ctx = request.getfixturevalue("addon_context")
@@ -51,7 +51,7 @@ def test_snippet(case: Case, request: pytest.FixtureRequest) -> None:
         try:
             ensure_addons(ctx, [addon.name])
         except AddonUnavailable as exc:
-            _record(request, case, rec, TestOutcome.NOT_CHECKABLE, reason=str(exc))
+            _record(request, case, rec, Outcome.NOT_CHECKABLE, reason=str(exc))
             not_checkable(str(exc))
         subject = BoundController(addon, ctx)
     subjects = matrix(request.config)
@@ -73,18 +73,18 @@ def test_snippet(case: Case, request: pytest.FixtureRequest) -> None:
             request,
             case,
             rec,
-            TestOutcome.ERROR,
+            Outcome.ERROR,
             reason=f"harness error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
         )
         raise
     if result.bad:
-        _record(request, case, rec, TestOutcome.NOT_CHECKABLE, reason=result.bad)
+        _record(request, case, rec, Outcome.NOT_CHECKABLE, reason=result.bad)
         not_checkable(result.bad)
     evidence_dir = ""
     if any(c.verdict in (Verdict.DOES_NOT_HOLD, Verdict.ERROR) for c in rec.checks):
         dest = options(request.config).report_dir / "evidence" / safe(request.node.nodeid)
         kube.dump_namespace(ns, dest, extra_logs=subject.logs() if subject else {}, rendered=rendered_config(subject))
         evidence_dir = f"evidence/{dest.name}/"
-    _record(request, case, rec, TestOutcome.PASSED, setup=result.setup, evidence_dir=evidence_dir)
+    _record(request, case, rec, Outcome.PASSED, setup=result.setup, evidence_dir=evidence_dir)
     errors = [c for c in rec.checks if c.verdict is Verdict.ERROR]
     assert not errors, "the harness could not make these checks: " + "; ".join(f"{c.label}: {c.reason}" for c in errors)

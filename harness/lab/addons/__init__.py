@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from kubernetes.client.rest import ApiException
+
 from harness.checks.consistency import eventually
-from harness.checks.kube import Kube
+from harness.checks.kube import Kube, api_reason
 from harness.lab import cluster as clusters
 from harness.lab.cluster import Cluster, log
 from harness.options import Options
+from harness.results.errors import HarnessError
 
 
 class AddonUnavailable(Exception):
@@ -46,6 +49,17 @@ class Addon(Protocol):
     def install(self, ctx: Context) -> None: ...
     def wait_ready(self, ctx: Context) -> None: ...
     def present(self, ctx: Context) -> bool: ...
+
+
+def _present(ctx: Context, addon: Addon) -> bool:
+    """``addon.present`` on a cluster the harness did not make: only "not
+    found" reads as absent; anything else the API says is one line."""
+    try:
+        return addon.present(ctx)
+    except ApiException as exc:
+        raise HarnessError(
+            f"cannot tell whether {addon.name} is installed in the cluster: Kubernetes API {api_reason(exc)}"
+        ) from None
 
 
 class BoundController:
@@ -233,7 +247,7 @@ def ensure_addons(ctx: Context, names: list[str]) -> None:
                 raise AddonUnavailable(state["addon_failures"][name])
             if state.get("addons", {}).get(name) == addon.version:
                 continue
-            if not ctx.cluster.created_by_harness and addon.present(ctx):
+            if not ctx.cluster.created_by_harness and _present(ctx, addon):
                 log(f"{name} is already installed in the existing cluster; leaving it as it is")
                 addon.wait_ready(ctx)
                 continue
