@@ -82,9 +82,7 @@ def test_phase_outcomes():
     outcome, reason = phase_outcome(when="teardown", outcome="failed", error_text="E   something broke in teardown")
     assert (outcome, reason) == (Outcome.ERROR, "harness error during teardown: E   something broke in teardown")
     # a plain assert outside a check block is the harness's (a tool under test, a fixture): error
-    assert phase_outcome(when="call", outcome="failed", error=AssertionError("diagnosis named x"))[0] is (
-        Outcome.ERROR
-    )
+    assert phase_outcome(when="call", outcome="failed", error=AssertionError("diagnosis named x"))[0] is (Outcome.ERROR)
 
 
 # a denial as ingress-nginx's admission webhook answers it through the API server (recorded)

@@ -43,8 +43,6 @@ from harness.results.model import (
 from harness.results.store import ExpectedCell
 from harness.results.verdicts import claim_verdicts
 
-NOT_SELECTED = "no test of this claim was selected in this run"
-
 
 @dataclass
 class _Part:
@@ -146,11 +144,9 @@ def _rows(
         if claim.not_checkable:
             cells.append(Cell(ANY_SUBJECT, Verdict.NOT_CHECKABLE, claim.not_checkable))
         else:
+            # only the cells the run meant to check (or checked): a claim no test of the run selected has none
             subjects = {s for (cid, s) in expected if cid == claim.id} | {s for (cid, s) in parts if cid == claim.id}
             why = not_run_why
-            if not subjects:
-                subjects = set(controllers) if claim.per_controller else {L4_SUBJECT}
-                why = NOT_SELECTED
             for subject in _columns(controllers, subjects):
                 if subject not in subjects:
                     continue
@@ -190,12 +186,8 @@ def _status(rows: list[Row], interrupted: bool) -> Status:
     not select at all (a narrowed controller list, -k) are listed apart, and
     so are the cells where the harness could not do its job."""
     cells = [(row.id, c) for row in rows for c in row.cells]
-    not_run = tuple(
-        CellRef(cid, c.subject, c.reason)
-        for cid, c in cells
-        if c.verdict is Verdict.NOT_RUN and c.reason != NOT_SELECTED
-    )
-    not_selected = tuple(sorted({cid for cid, c in cells if c.verdict is Verdict.NOT_RUN and c.reason == NOT_SELECTED}))
+    not_run = tuple(CellRef(cid, c.subject, c.reason) for cid, c in cells if c.verdict is Verdict.NOT_RUN)
+    not_selected = tuple(sorted(row.id for row in rows if not row.cells))
     errors = tuple(CellRef(cid, c.subject, c.reason) for cid, c in cells if c.verdict is Verdict.ERROR)
     state = RunState.INTERRUPTED if interrupted else (RunState.PARTIAL if not_run else RunState.COMPLETE)
     return Status(state, not_run, not_selected, errors)
