@@ -1,6 +1,6 @@
 # Kubernetes exposure-pattern conformance harness.
 #   make test     lint, then the harness's own tests (no cluster)
-#   make lint     ruff (format and lint) and mypy over the whole tree
+#   make lint     ruff (format and lint), mypy, and the layers of harness/ (import-linter)
 #   make e2e      set up everything, run the suites on a kind cluster, write the claims report
 #                 (ARTICLE=PATH.md also checks that article's YAML: reports/article-report.md)
 #   make images   build every image the e2e needs from packages (offline machines)
@@ -43,6 +43,7 @@ lint: venv
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test: lint
 	$(PY) -m pytest tests -n $(WORKERS) $(PYTEST_ARGS)

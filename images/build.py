@@ -115,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     except cluster.ClusterError as exc:
         print(f"make images: {exc}", file=sys.stderr)
         return 2
-    b = Builder(out=args.out.resolve())
+    try:
+        b = Builder(out=args.out.resolve())
+    except BuildError as exc:
+        print(f"make images: {exc}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     try:
         if not only or "kind" in only:

@@ -109,10 +109,14 @@ class Builder:
         self.out.mkdir(parents=True, exist_ok=True)
         self.cache.mkdir(parents=True, exist_ok=True)
         (self.out / "stamps").mkdir(exist_ok=True)
-        try:
-            self.index = json.loads((self.out / "index.json").read_text())["images"]
-        except (OSError, ValueError, KeyError):
-            self.index = {}
+        index = self.out / "index.json"
+        if index.exists():
+            try:
+                self.index = dict(json.loads(index.read_text())["images"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise BuildError(
+                    f"the image index {index} is unreadable ({type(exc).__name__}: {exc}); remove it and build again"
+                ) from None
 
     # -- step bookkeeping ----------------------------------------------------
 

@@ -7,7 +7,6 @@ entry. Read from the source, so it stays that way."""
 from __future__ import annotations
 
 import ast
-import warnings
 from pathlib import Path
 
 import pytest

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from harness.checks.consistency import WaitTimedOut
 from harness.checks.expect import (
     DEFAULT_CERTIFICATE,
     GRPC_UNIMPLEMENTED,
@@ -25,7 +26,6 @@ from harness.checks.expect import (
     verify,
     verify_all,
 )
-from harness.checks.consistency import WaitTimedOut
 from harness.checks.timeouts import Timeouts
 from harness.lab.backends import cert_sha256
 from harness.results.errors import CheckFailed

@@ -23,7 +23,7 @@ from harness.report.build import build
 from harness.report.document import FindingKind
 from harness.results.errors import CheckFailed, HarnessError
 from harness.results.known import KnownRefutation, KnownRefutationsError, judge, load
-from harness.results.model import FailureKind, Seen, Outcome, Verdict
+from harness.results.model import FailureKind, Outcome, Seen, Verdict
 from harness.results.recorder import Recorder
 from harness.results.verdicts import claim_verdicts
 
@@ -104,7 +104,7 @@ def _api_exception(status: int, body: dict) -> ApiException:
 
 
 def test_an_admission_rejection_of_the_guides_yaml_is_a_finding_with_the_webhooks_message():
-    refusal = _admission_refusal(_api_exception(400, WEBHOOK_DENIAL))
+    refusal = _admission_refusal(_api_exception(400, WEBHOOK_DENIAL)) or ""
     assert refusal == WEBHOOK_DENIAL["message"]
     assert _admission_refusal(_api_exception(403, {"message": "forbidden: User cannot create", "code": 403})) is None
     assert _admission_refusal(_api_exception(422, {"message": "spec.rules[0]: Invalid value", "reason": "Invalid"}))

@@ -205,9 +205,7 @@ def build(
     comparison: list[Comparison] = []
     for s in summaries:
         recs = by_line.get(s.line, {})
-        cluster_bad = next(
-            (r.reason for r in recs.values() if r.outcome is Outcome.NOT_CHECKABLE and not r.checks), ""
-        )
+        cluster_bad = next((r.reason for r in recs.values() if r.outcome is Outcome.NOT_CHECKABLE and not r.checks), "")
         if s.bad or cluster_bad:
             snippets.append(SnippetReport(s, bad=s.bad or cluster_bad))
             continue
@@ -215,9 +213,7 @@ def build(
         for subject in s.subjects:
             rec = recs.get(subject)
             if rec is None:
-                report.results.append(
-                    SubjectResult(subject, Outcome.ERROR, missing=True, reason="no result recorded")
-                )
+                report.results.append(SubjectResult(subject, Outcome.ERROR, missing=True, reason="no result recorded"))
                 continue
             report.results.append(
                 SubjectResult(

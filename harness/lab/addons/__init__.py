@@ -145,12 +145,21 @@ class ControllerAddon(Addon, Protocol):
 
 
 def image_index(images_dir: Path) -> dict[str, str]:
-    """``index.json`` written by ``make images``: image reference -> archive file."""
+    """``index.json`` written by ``make images``: image reference -> archive
+    file; empty when nothing was built there yet. A file that is there but
+    cannot be read is one line, not "nothing built"."""
     path = images_dir / "index.json"
-    try:
-        return json.loads(path.read_text())["images"]
-    except (OSError, ValueError, KeyError):
+    if not path.exists():
         return {}
+    try:
+        images = json.loads(path.read_text())["images"]
+        if not isinstance(images, dict):
+            raise ValueError("'images' is not a mapping")
+        return {str(k): str(v) for k, v in images.items()}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise HarnessError(
+            f"the image index {path} is unreadable ({type(exc).__name__}: {exc}); remove it and run `make images`"
+        ) from None
 
 
 def load_images(ctx: Context, addon: Addon) -> None:
