@@ -13,14 +13,14 @@ The JSON document (schema ``exposure-harness/article-plan/v1``)::
     {"schema": "exposure-harness/article-plan/v1",
      "article": PATH, "include_root": PATH,
      "environment": {"pools": [NAME...], "addresses": "FIRST-LAST"},
-     "summary": {"snippets": N, "bad snippets": N, "objects": N,
+     "summary": {"snippets": N, "bad snippets": N, "skipped": N, "objects": N,
                  "checks": {KIND: N}, "checkable": N, "not checkable": N, "unmet": N,
                  "includes": {"resolved": N, "unresolved": N, "refused": N},
                  "commands not checked": N, "problems": N},
      "snippets": [{"line": N, "lines": [N...], "origin": ORIGIN, "command": STR,
                    "objects": [{"kind": K, "name": N, "line": N}], "includes": [INCLUDE...],
                    "notes": [STR...], "chain": N|null, "step": N, "updates": [STR...],
-                   "bad": STR, "subjects": [STR...], "why_no_subject": STR,
+                   "bad": STR, "skipped": STR, "subjects": [STR...], "why_no_subject": STR,
                    "plans": [{"subject": STR, "objects": [STR...], "not_applied": [STR...],
                               "cluster_objects": [{"object", "applied", "reason", "subject"}],
                               "notes": [STR...], "hosts": [STR...],
@@ -69,6 +69,7 @@ SCHEMA = "exposure-harness/article-plan/v1"
 class SnippetPlan:
     step: Step
     bad: str = ""
+    skipped: str = ""  # YAML that is not Kubernetes objects (a fragment, Helm values): nothing to check
     subjects: list[str] = field(default_factory=list)
     why_no_subject: str = ""
     plans: list[Plan] = field(default_factory=list)
@@ -120,6 +121,9 @@ def plan_article(
         sp = SnippetPlan(st)
         out.snippets.append(sp)
         s = st.planned
+        if not st.snippet.kubernetes:
+            sp.skipped = st.snippet.error or "not Kubernetes YAML"
+            continue
         bad = derive.bad_snippet(st.snippet) or (derive.bad_snippet(s) if s is not st.snippet else None)
         if bad:
             sp.bad = bad
@@ -249,7 +253,7 @@ def _snippet(sp: SnippetPlan) -> dict[str, Any]:
         "objects": [
             {"kind": str(d.get("kind")), "name": str((d.get("metadata") or {}).get("name")), "line": n}
             for d, n in zip(s.docs, lines, strict=False)
-            if isinstance(d, dict)
+            if isinstance(d, dict) and s.kubernetes
         ],
         "includes": [_include(i) for i in s.includes],
         "notes": list(s.notes),
@@ -257,6 +261,7 @@ def _snippet(sp: SnippetPlan) -> dict[str, Any]:
         "step": st.step,
         "updates": list(st.updates),
         "bad": sp.bad,
+        "skipped": sp.skipped,
         "subjects": list(sp.subjects),
         "why_no_subject": sp.why_no_subject,
         "plans": [_plan(p) for p in sp.plans],
@@ -268,7 +273,8 @@ def summary(ap: ArticlePlan) -> dict[str, Any]:
     return {
         "snippets": len(ap.snippets),
         "bad snippets": sum(1 for sp in ap.snippets if sp.bad),
-        "objects": sum(len(sp.snippet.docs) for sp in ap.snippets if not sp.bad),
+        "skipped": sum(1 for sp in ap.snippets if sp.skipped),
+        "objects": sum(len(sp.snippet.docs) for sp in ap.snippets if not sp.bad and not sp.skipped),
         "checks": dict(sorted(Counter(c.kind for c in checks).items())),
         "checkable": sum(1 for c in checks if not c.not_checkable and not c.unmet),
         "not checkable": sum(1 for c in checks if c.not_checkable),
@@ -303,7 +309,8 @@ def render(ap: ArticlePlan) -> str:
     inc = sm["includes"]
     out = [
         f"plan of {ap.article} (include root {ap.include_root}; nothing is created)",
-        f"{sm['snippets']} snippet(s), {sm['bad snippets']} bad; {sm['objects']} object(s); "
+        f"{sm['snippets']} snippet(s), {sm['bad snippets']} bad, {sm['skipped']} not Kubernetes YAML; "
+        f"{sm['objects']} object(s); "
         f"{len(ap.checks())} check(s): {sm['checkable']} checkable, {sm['not checkable']} not checkable here, "
         f"{sm['unmet']} known not to hold; includes: {inc['resolved']} resolved, {inc['unresolved']} unresolved, "
         f"{inc['refused']} refused; {sm['commands not checked']} command(s) not checked",
@@ -315,15 +322,19 @@ def render(ap: ArticlePlan) -> str:
         where = f"line {s.line}" + (f" (also {', '.join(map(str, st.lines[1:]))})" if len(st.lines) > 1 else "")
         chain = f", step {st.step} of the versions from line {st.chain}" if st.chain else ""
         out.append("")
-        out.append(f"{where}: {s.origin.value}{chain}: {', '.join(s.objects()) or '-'}")
+        objects = ", ".join(s.objects()) if s.kubernetes else ""
+        out.append(f"{where}: {s.origin.value}{chain}: {objects or '-'}")
         if s.command:
-            out.append(f"  command: {s.command}")
+            out.append(f"  command: {' '.join(s.command.split())}")
         for i in s.includes:
             out.append(f"  {i.message()}")
         if st.updates:
             out.append(f"  updates: {', '.join(st.updates)}")
         for n in s.notes:
             out.append(f"  note: {n}")
+        if sp.skipped:
+            out.append(f"  skipped: {sp.skipped}")
+            continue
         if sp.bad:
             out.append(f"  bad snippet: {sp.bad}")
             continue
@@ -358,5 +369,5 @@ def render(ap: ArticlePlan) -> str:
     if ap.commands:
         out.append("")
         for note in ap.commands:
-            out.append(f"line {note.line}: command not checked: {note.command} ({note.reason})")
+            out.append(f"line {note.line}: command not checked: {' '.join(note.command.split())} ({note.reason})")
     return "\n".join(out) + "\n"

@@ -21,12 +21,27 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..options import CONTROLLERS, ROOT
 
 
+class _Parser(argparse.ArgumentParser):
+    """Arguments after ``--`` go to pytest as they are (``pytest_args``); the rest are this command's."""
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        own = list(sys.argv[1:] if args is None else args)
+        extra: list[str] = []
+        if "--" in own:
+            i = own.index("--")
+            own, extra = own[:i], own[i + 1 :]
+        ns = super().parse_args(own, namespace)
+        ns.pytest_args = extra
+        return ns
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m harness article", description=__doc__.split("\n\n")[0])
+    p = _Parser(prog="python -m harness article", description=__doc__.split("\n\n")[0])
     p.add_argument("article", nargs="+", help="the Markdown file (several with --plan)")
     p.add_argument("--plan", action="store_true", help="print what would be checked; create nothing")
     p.add_argument("--json", action="store_true", help="with --plan: the plan as JSON")
@@ -41,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--images-dir", help="image archives from `make images` (offline)")
     p.add_argument("--report-dir", default="reports", help="where the report goes (default: reports)")
     p.add_argument("--workers", default="2", help="pytest-xdist workers (default 2)")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: more pytest arguments")
+    p.epilog = "Arguments after -- go to pytest."
     return p
 
 

@@ -186,6 +186,15 @@ def plan(
                 out.renames.append(Rename(what, name_of(doc)))
                 applied_classes.add((str(doc["kind"]), name_of(doc)))
                 out.notes.append(f"{describe(doc)}: applied under a name unique to the test (served by {co.subject})")
+                if doc["kind"] == "GatewayClass":
+                    out.checks.append(
+                        Check(
+                            describe(doc),
+                            Kind.CLASS.value,
+                            f"is accepted by {co.subject}'s controller (status Accepted)",
+                            target=f"gatewayclass:{name_of(doc)}",
+                        )
+                    )
             else:
                 out.not_applied.append(f"{describe(doc)}: {co.reason}")
             continue

@@ -9,13 +9,14 @@ Recognised forms (one per line, anywhere in the page, a fence included):
   "..." >}}``; a leading ``/`` is the site's root, otherwise the page's own
   directory);
 - mkdocs-macros ``{% include '...' %}`` / ``{% include "..." %}`` (the
-  Gateway API site: under ``examples/``, its ``include_dir``);
+  Gateway API site: under ``examples/``, its ``include_dir``) and
+  mkdocs-include-markdown ``{% include-markdown "..." %}`` (Traefik's docs);
 - pymdownx snippets ``--8<-- "..."`` (also ``;--8<--``, and the bare form
   ``--8<-- path``; relative to the docs' base path, the repository root).
 
 :func:`resolve` looks for the file under the include root (the docs
 repository's checkout) in the places its form implies, then in the page's
-own directory; the first that exists wins. A path that leaves the include
+own directory and each directory above it; the first that exists wins. A path that leaves the include
 root (``../../etc/passwd``, an absolute path outside it, a symlink out of
 it) is refused and never read.
 """
@@ -43,6 +44,7 @@ class Form(enum.Enum):
     HUGO_CODE = "hugo code"
     HUGO_READFILE = "hugo readfile"
     MKDOCS_INCLUDE = "mkdocs include"
+    MKDOCS_INCLUDE_MARKDOWN = "mkdocs include-markdown"
     SNIPPET = "pymdownx snippet"
 
 
@@ -80,7 +82,7 @@ _HUGO = re.compile(
     r"\{\{\s*([<%])\s*(code_sample|codenew|code|readfile)\b(?P<args>.*?)\s*[>%]\s*\}\}",
 )
 _POSITIONAL = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=]+))(?:\s|$)""")
-_MKDOCS = re.compile(r"""\{%-?\s*include\s+(?:"([^"]+)"|'([^']+)')\s*-?%\}""")
+_MKDOCS = re.compile(r"""\{%-?\s*(include|include-markdown)\s+(?:"([^"]+)"|'([^']+)')[^%]*-?%\}""")
 _SNIPPET = re.compile(r"""^\s*;?-{1,}8<-{1,}\s+(?:"([^"]+)"|'([^']+)'|(\S+))\s*$""")
 _FORMS = {
     "code_sample": Form.HUGO_CODE_SAMPLE,
@@ -103,7 +105,8 @@ def find(line: str, number: int) -> list[Directive]:
         if path:
             out.append(Directive(_FORMS[m.group(2)], path, number, m.group(0)))
     for m in _MKDOCS.finditer(line):
-        out.append(Directive(Form.MKDOCS_INCLUDE, m.group(1) or m.group(2), number, m.group(0)))
+        form = Form.MKDOCS_INCLUDE if m.group(1) == "include" else Form.MKDOCS_INCLUDE_MARKDOWN
+        out.append(Directive(form, m.group(2) or m.group(3), number, m.group(0)))
     snip = _SNIPPET.match(line)
     if snip:
         target = next(g for g in snip.groups() if g is not None)
@@ -152,9 +155,12 @@ def candidates(d: Directive, article_rel: PurePosixPath) -> list[PurePosixPath]:
             out.append(page_dir / p)
     elif d.form is Form.MKDOCS_INCLUDE:
         out += [PurePosixPath("examples") / p, p, PurePosixPath("docs") / p]
+    elif d.form is Form.MKDOCS_INCLUDE_MARKDOWN:
+        out.append(page_dir / p)
     else:  # pymdownx snippets: base_path, by default the repository root
         out += [p, PurePosixPath("docs") / p]
-    out += [p, page_dir / p]
+    # then the page's directory and each one above it (a docs_dir, a content root)
+    out += [p, *(parent / p for parent in [page_dir, *page_dir.parents])]
     return list(dict.fromkeys(out))
 
 

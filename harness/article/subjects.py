@@ -101,6 +101,18 @@ def subjects(snippet: Snippet, matrix: list[Subject], known: Mapping[str, Iterab
     own_ingress = defined_ingress_classes(snippet.docs)
     own_gateway = defined_gateway_classes(snippet.docs)
     for doc in snippet.docs:
+        if is_kind(doc, "IngressClass", "networking.k8s.io") or is_gateway_api(doc, "GatewayClass"):
+            ingress = doc["kind"] == "IngressClass"
+            controller = spec_of(doc).get("controller" if ingress else "controllerName")
+            serving = [
+                s.name
+                for s in matrix
+                if controller and controller == (s.ingress_controller if ingress else s.gateway_controller)
+            ]
+            if serving:
+                routing = True
+                names.update(serving)
+            continue
         if is_ingress(doc):
             routing = True
             subs, _, why = ingress_subjects(ingress_class(doc), matrix, known.get("ingress", ()), own_ingress)
