@@ -132,7 +132,7 @@ def plan_article(
         sp.subjects, sp.why_no_subject = names, why
         for name in names:
             subject = next((m for m in matrix if m.name == name), None)
-            sp.plans.append(derive.plan(s, subject, matrix, known, alloc))
+            sp.plans.append(derive.plan(s, subject, matrix, known, alloc, scope=f"L{st.chain or st.snippet.line}"))
     return out
 
 

@@ -155,14 +155,18 @@ def plan(
     matrix: list[Subject],
     known: Mapping[str, Iterable[str]],
     addresses: Allocator | None = None,
+    scope: str | None = None,
 ) -> Plan:
     """What to provision, apply and check for ``snippet`` on ``subject``
     (None for the controller-independent subjects). ``addresses`` maps what
     the snippet asks of the load-balancer environment into the run's; without
-    it such checks are not checkable."""
+    it such checks are not checkable. ``scope`` names the test the plan is
+    for (default: the snippet's line): within one scope a requested address
+    always maps to the same address of the run (versions of one object share
+    the scope of their chain)."""
     docs = snippet.docs
     out = Plan(subject=subject.name if subject else (LB_SUBJECT if any(is_lb(d) for d in docs) else CLUSTER_SUBJECT))
-    scope = f"{snippet.id}-{out.subject}"
+    scope = f"{scope or snippet.id}-{out.subject}"
     all_gateways = gateways(docs)
     defined_services = {name_of(d) for d in docs if is_service(d)}
     defined_secrets = {name_of(d) for d in docs if is_kind(d, "Secret", "")}

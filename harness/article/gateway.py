@@ -166,6 +166,10 @@ def plan_gateway_api(
                 need_port(str(b.get("name")), b.get("port", 80), mode.value, "UDP" if mode is Mode.UDP else "TCP")
     for key, attached_routes in by_listener.items():
         lst = listeners[key]
+        need = next((x for x in out.secrets if lst.secret and x.name == lst.secret), None)
+        if need is not None and lst.protocol == "HTTPS":  # the certificate must name what the routes serve
+            for rt in attached_routes:
+                need.hosts.extend(h for h in _route_hosts(rt, lst) if h and h not in need.hosts)
         target = f"gateway:{lst.gateway}:{lst.name}"
         for kind in ROUTE_KINDS:
             of_kind = [r for r in attached_routes if r["kind"] == kind]
@@ -362,6 +366,9 @@ def _grpc_routes(routes: list[dict[str, Any]], lst: Listener, target: str, out: 
             _grpc_check(r, rules, host, probe, lst, target, out)
 
 
+REFLECTION_SERVICES = ("grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection")
+
+
 def _grpc_row(
     rules: list[GrpcRule],
     own: GrpcRule,
@@ -374,13 +381,14 @@ def _grpc_row(
     path = f"/{service}/{method}"
     hit = grpc_route(rules, service, method, headers)
     rq = Request("grpc", host, path, headers=headers)
+    where = f"{host or '(any host)'}{path}" + (f" with {headers}" if headers else "")
     if hit is None:
         name = backend_name(Rule(Match("PathPrefix", "/"), own.backends, own.object), out)
         return Expectation(
-            rq, Response(status=None, backend=name, reached=False), label=f"{path} not answered by {name}"
+            rq, Response(status=None, backend=name, reached=False), label=f"{where} not answered by {name}"
         )
     name = backend_name(Rule(Match("PathPrefix", "/"), hit.backends, hit.object), out)
-    return Expectation(rq, Response(status=GRPC_OK, backend=name, seen_path=path), label=f"{path} -> {name}")
+    return Expectation(rq, Response(status=GRPC_OK, backend=name, seen_path=path), label=f"{where} -> {name}")
 
 
 def _grpc_check(
@@ -401,6 +409,12 @@ def _grpc_check(
     out.checks.append(check)
     if m.regex:
         check.not_checkable = "RegularExpression gRPC matches are not modelled"
+        return
+    if m.service in REFLECTION_SERVICES:
+        check.not_checkable = (
+            f"{m.service} is server reflection, a streaming call: the harness's gRPC probe makes unary calls "
+            "(it uses reflection itself, v1alpha, to learn message types)"
+        )
         return
     service = m.service or GRPC_ECHO_SERVICE
     method = m.method or GRPC_ECHO_METHODS[0]

@@ -127,6 +127,7 @@ class BackendNeed:
     define_service: bool
     served_by_article: str = ""  # a workload of the snippet the Service selects: the harness supplies no pods
     pods_from: str = ""  # another need with the same selector whose pods serve this Service too: make none
+    pod_ports: list[PortNeed] = field(default_factory=list)  # what its pods serve when more than its own ports
 
 
 @dataclass

@@ -138,6 +138,8 @@ def share_pods(needs: list[BackendNeed]) -> None:
                 else p
                 for p in n.ports
             ]
+        if len(group) > 1:
+            owner.pod_ports = [p for n in group for p in n.ports]
 
 
 # --------------------------------------------------------------------------

@@ -47,11 +47,12 @@ def echo_objects(need: BackendNeed) -> list[dict[str, Any]]:
     container for every UDP port and the TCP ports sharing their numbers)
     and, when the snippet does not define it, the Service for ``need``."""
     containers: list[dict[str, Any]] = []
-    used = {p.target for p in need.ports if isinstance(p.target, int)}
+    served = need.pod_ports or need.ports
+    used = {p.target for p in served if isinstance(p.target, int)}
     named: dict[str, int] = {}
     next_free = 8080
     dns_ports: dict[int, str] = {}  # port number -> its name in the pod
-    for p in need.ports:
+    for p in served:
         if p.mode in (Mode.UDP.value, Mode.DNS_TCP.value):
             if isinstance(p.target, int) and p.target not in dns_ports:
                 dns_ports[p.target] = f"dns{p.target}"[:15]
@@ -88,7 +89,7 @@ def echo_objects(need: BackendNeed) -> list[dict[str, Any]]:
         out += load_manifest("article/udp-echo-config.yaml", name=config, corefile=_json(corefile(sorted(dns_ports))))
         ports = []
         for number, port_name in sorted(dns_ports.items()):
-            protocols = {p.protocol for p in need.ports if p.target == number}
+            protocols = {p.protocol for p in served if p.target == number}
             ports += [{"containerPort": number, "protocol": "UDP", "name": port_name}]
             if "TCP" in protocols:
                 ports += [{"containerPort": number, "protocol": "TCP", "name": f"t{port_name}"[:15]}]
