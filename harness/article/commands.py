@@ -39,6 +39,8 @@ _EXPOSABLE = {
     "replicaset": "ReplicaSet",
     "replicasets": "ReplicaSet",
     "rs": "ReplicaSet",
+    "replicationcontroller": "ReplicationController",
+    "rc": "ReplicationController",
     "statefulset": "StatefulSet",
     "sts": "StatefulSet",
 }

@@ -408,8 +408,9 @@ def _parse(s: Snippet, numbers: list[int], where: str = "") -> Snippet:
         docs = list(yaml.safe_load_all(s.yaml_text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        last = max(0, len(s.yaml_text.splitlines()) - 1)  # a mark at the end of the stream: the last line
         if mark is not None and where:
-            place = f"line {mark.line + 1}{where} (included at line {at(mark.line)})"
+            place = f"line {min(mark.line, last) + 1}{where} (included at line {at(mark.line)})"
         elif mark is not None:
             place = f"line {at(mark.line)}"
         else:
