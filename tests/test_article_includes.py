@@ -108,13 +108,13 @@ def test_an_include_that_leaves_the_root_is_refused_and_never_read(repo, tmp_pat
 
 
 def test_included_markdown_is_read_for_its_snippets_with_the_directive_line(repo):
-    page = article(repo, "site-src/guides/x.md", "# Guide\n\n--8<-- \"snippets/prereq.md\"\n")
+    page = article(repo, "site-src/guides/x.md", '# Guide\n\n--8<-- "snippets/prereq.md"\n')
     (s,) = extract.scan_file(page, repo).snippets
     assert (s.line, s.objects()) == (3, ["HTTPRoute from-markdown"])
 
 
 def test_malformed_yaml_in_an_included_file_names_the_file_line_and_the_include_line(repo):
-    page = article(repo, "site-src/guides/x.md", "intro\n\n{{< readfile file=\"/broken/bad.yaml\" >}}\n")
+    page = article(repo, "site-src/guides/x.md", 'intro\n\n{{< readfile file="/broken/bad.yaml" >}}\n')
     (s,) = extract.scan_file(page, repo).snippets
     assert s.error is not None
     assert s.error.startswith("malformed YAML at line 4 of broken/bad.yaml (included at line 3):")
@@ -131,7 +131,7 @@ def test_a_yaml_fence_mixing_yaml_and_an_include(repo):
     page = article(
         repo,
         "site-src/guides/x.md",
-        "```yaml\n" + ROUTE.format("inline") + "---\n--8<-- \"docs/snippets/route.yaml\"\n```\n",
+        "```yaml\n" + ROUTE.format("inline") + '---\n--8<-- "docs/snippets/route.yaml"\n```\n',
     )
     (s,) = extract.scan_file(page, repo).snippets
     assert s.objects() == ["HTTPRoute inline", "HTTPRoute snippet"]

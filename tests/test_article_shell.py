@@ -56,7 +56,9 @@ def test_every_heredoc_form_feeds_its_manifest_with_article_lines(opening):
 
 
 def test_any_delimiter_and_dash_heredoc_strips_leading_tabs():
-    s = only("```sh\ncat <<-MANIFEST | kubectl apply -f -\n\tapiVersion: v1\n\tkind: Namespace\n\tmetadata:\n\t  name: x\n\tMANIFEST\n```")
+    s = only(
+        "```sh\ncat <<-MANIFEST | kubectl apply -f -\n\tapiVersion: v1\n\tkind: Namespace\n\tmetadata:\n\t  name: x\n\tMANIFEST\n```"
+    )
     assert s.docs == [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}]
 
 
@@ -75,7 +77,9 @@ def test_a_multi_document_heredoc_gives_each_document_its_line():
 
 
 def test_malformed_yaml_in_a_heredoc_names_the_article_line():
-    (s,) = scan("intro\n\n```bash\nkubectl apply -f - <<EOF\napiVersion: v1\nkind: Service\nmetadata:\n  name: [x\nEOF\n```").snippets
+    (s,) = scan(
+        "intro\n\n```bash\nkubectl apply -f - <<EOF\napiVersion: v1\nkind: Service\nmetadata:\n  name: [x\nEOF\n```"
+    ).snippets
     assert s.error is not None and s.error.startswith("malformed YAML at line 8:")
 
 
@@ -118,9 +122,7 @@ def test_echo_double_quotes_undo_backslash_escapes_and_note_expansions():
 def test_printf_and_herestring():
     p = only("```bash\nprintf 'apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: p\\n' | kubectl apply -f -\n```")
     assert (p.origin, p.objects()) == (Origin.PRINTF, ["Namespace p"])
-    h = only(
-        "```bash\nkubectl apply -f - <<< 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: h'\n```"
-    )
+    h = only("```bash\nkubectl apply -f - <<< 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: h'\n```")
     assert h.objects() == ["Namespace h"] and h.line == 2
 
 
@@ -223,8 +225,16 @@ def test_create_service_and_create_ingress():
             "host": "shop.example.com",
             "http": {
                 "paths": [
-                    {"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": "api", "port": {"number": 80}}}},
-                    {"path": "/", "pathType": "Exact", "backend": {"service": {"name": "front", "port": {"name": "http"}}}},
+                    {
+                        "path": "/api",
+                        "pathType": "Prefix",
+                        "backend": {"service": {"name": "api", "port": {"number": 80}}},
+                    },
+                    {
+                        "path": "/",
+                        "pathType": "Exact",
+                        "backend": {"service": {"name": "front", "port": {"name": "http"}}},
+                    },
                 ]
             },
         }

@@ -181,6 +181,7 @@ def plan(
     served_ingresses: list[dict[str, Any]] = []
     served_gateways: dict[str, dict[str, Any]] = {}
     applied_classes: set[tuple[str, str]] = set()
+    unservable: dict[tuple[str, str], str] = {}  # (Gateway, listener) -> why this subject cannot serve it
     for doc in docs:
         if _cluster_scoped(doc):
             co = _cluster_object(doc, subject, matrix)
@@ -231,8 +232,17 @@ def plan(
                         f"{describe(doc)}: GatewayClass {cls} is served by no controller of the harness; the harness "
                         f"mapped it to {subject.name}'s class {subject.gateway_class}"
                     )
+                taken: dict[tuple[Any, str, Any], str] = {}  # (port, protocol, hostname) -> listener
                 for lst in spec_of(doc).get("listeners") or []:
                     mapped_port = listener_port(subject, str(lst.get("protocol")), lst.get("port"))
+                    key = (mapped_port, str(lst.get("protocol")), lst.get("hostname"))
+                    if key in taken and mapped_port != lst.get("port"):
+                        unservable[(name_of(doc), str(lst.get("name")))] = (
+                            f"{subject.name} listens for {lst.get('protocol')} on port {mapped_port} only, which "
+                            f"listener {taken[key]} of the same Gateway takes"
+                        )
+                        continue
+                    taken[key] = str(lst.get("name"))
                     if mapped_port != lst.get("port"):
                         out.notes.append(
                             f"{describe(doc)}: listener {lst.get('name')} port {lst.get('port')} mapped to "
@@ -245,7 +255,7 @@ def plan(
     # -- routing ----------------------------------------------------------------------------
     plan_ingresses(served_ingresses, out, need_port, defined_secrets)
     if subject is not None and (served_gateways or any(is_gateway_api(d, *ROUTE_KINDS) for d in docs)):
-        plan_gateway_api(docs, subject, all_gateways, served_gateways, out, need_port, defined_secrets)
+        plan_gateway_api(docs, subject, all_gateways, served_gateways, out, need_port, defined_secrets, unservable)
     # -- Services: the snippet's, then those it only names; one pod set per selector -----------
     copies = [d for d in out.objects if is_service(d)]
     needs = {name_of(d): service_need(d, refs, docs) for d in copies}

@@ -77,7 +77,11 @@ def plan_gateway_api(
     out: Plan,
     need_port: NeedPort,
     defined_secrets: set[str],
+    unservable: dict[tuple[str, str], str] | None = None,
 ) -> None:
+    """Checks of the Gateway API objects on ``subject``; ``unservable`` names
+    listeners of the article's Gateways the subject cannot serve, and why."""
+    unservable = unservable or {}
     listeners: dict[tuple[str, str], Listener] = {}
     for name, gw in served.items():
         for lst in spec_of(gw).get("listeners") or []:
@@ -171,6 +175,23 @@ def plan_gateway_api(
             for rt in attached_routes:
                 need.hosts.extend(h for h in _route_hosts(rt, lst) if h and h not in need.hosts)
         target = f"gateway:{lst.gateway}:{lst.name}"
+        why = unservable.get(key) or (
+            f"{subject.name} has no {lst.protocol} listener for a Gateway"
+            if subject.gateway_ports is not None and lst.protocol not in subject.gateway_ports
+            else ""
+        )
+        if why:
+            for rt in attached_routes:
+                out.checks.append(
+                    Check(
+                        describe(rt),
+                        Kind.ROUTES.value,
+                        f"{rt['kind']} on listener {lst.name}",
+                        target=target,
+                        not_checkable=why,
+                    )
+                )
+            continue
         for kind in ROUTE_KINDS:
             of_kind = [r for r in attached_routes if r["kind"] == kind]
             if not of_kind:

@@ -12,7 +12,7 @@ from typing import Any
 from ..expect import Expectation, Request, Response
 from .bad import ingress_backends
 from .matching import Match, Rule, covered_probe, is_wildcard, route, uncovered_probe
-from .model import Check, Kind, Plan, SecretNeed, describe, spec_of
+from .model import Check, Kind, Plan, SecretNeed, annotations_of, describe, spec_of
 from .rows import route_checks, wildcard_checks
 
 NeedPort = Callable[..., None]
@@ -69,6 +69,11 @@ def _plan_ingress(
     for backend in ingress_backends(ing):
         svc, port = svc_port(backend)
         need_port(svc, port, "http")
+    if str(annotations_of(ing).get("nginx.ingress.kubernetes.io/canary", "")).lower() == "true":
+        out.notes.append(
+            f"{obj}: a canary Ingress (nginx.ingress.kubernetes.io/canary): ingress-nginx splits traffic between it "
+            "and the main Ingress of the same host and path; checked here as written, on its own"
+        )
     if isinstance(spec.get("defaultBackend"), dict):
         svc, _ = svc_port(spec["defaultBackend"])
         out.checks.append(
