@@ -90,7 +90,10 @@ def test_identical_tabs_are_checked_once_with_every_line_and_versions_become_ste
 
 
 def test_a_chain_carries_the_objects_of_earlier_steps():
-    gw = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n  gatewayClassName: x\n  listeners: [{name: http, protocol: HTTP, port: 80}]\n"
+    gw = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n"
+        "  gatewayClassName: x\n  listeners: [{name: http, protocol: HTTP, port: 80}]\n"
+    )
     md = f"```yaml\n{gw}---\n{ROUTE.format(w1=1, w2=0)}```\n\n```yaml\n{ROUTE.format(w1=0, w2=1)}```\n"
     first, second = steps.steps(extract.extract(md))
     assert second.state is not None and [d["kind"] for d in second.state.docs] == ["Gateway", "HTTPRoute"]
@@ -231,7 +234,9 @@ def test_classes_the_snippet_defines_are_applied_under_unique_names_when_a_contr
         metadata: {name: web}
         spec:
           ingressClassName: mine
-          rules: [{host: a.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}}]
+          rules:
+          - host: a.example.com
+            http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}
         ```
         """
     )
@@ -489,7 +494,8 @@ def test_cli_plan_prints_json_of_the_documented_schema_and_creates_nothing(tmp_p
 
     page = tmp_path / "a.md"
     page.write_text(
-        f"# t\n{UDP}\n```bash\nkubectl create deployment web --image=nginx\nkubectl scale deploy web --replicas=2\n```\n"
+        f"# t\n{UDP}\n```bash\nkubectl create deployment web --image=nginx\n"
+        "kubectl scale deploy web --replicas=2\n```\n"
     )
     assert main(["article", "--plan", str(page), "--json", "--controllers=envoy-gateway"]) == 0
     doc = json.loads(capsys.readouterr().out)

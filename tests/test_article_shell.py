@@ -57,7 +57,8 @@ def test_every_heredoc_form_feeds_its_manifest_with_article_lines(opening):
 
 def test_any_delimiter_and_dash_heredoc_strips_leading_tabs():
     s = only(
-        "```sh\ncat <<-MANIFEST | kubectl apply -f -\n\tapiVersion: v1\n\tkind: Namespace\n\tmetadata:\n\t  name: x\n\tMANIFEST\n```"
+        "```sh\ncat <<-MANIFEST | kubectl apply -f -\n"
+        "\tapiVersion: v1\n\tkind: Namespace\n\tmetadata:\n\t  name: x\n\tMANIFEST\n```"
     )
     assert s.docs == [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}]
 
@@ -111,7 +112,10 @@ def test_echo_single_quotes_are_literal_and_the_yaml_starts_on_the_next_line():
 
 
 def test_echo_double_quotes_undo_backslash_escapes_and_note_expansions():
-    md = '```bash\necho "\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \\"c\\"\ndata:\n  price: \\$5\n  host: $HOST\n" | kubectl apply -f -\n```'
+    md = (
+        '```bash\necho "\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \\"c\\"\n'
+        'data:\n  price: \\$5\n  host: $HOST\n" | kubectl apply -f -\n```'
+    )
     s = only(md)
     assert s.origin is Origin.ECHO
     assert s.docs[0]["metadata"]["name"] == "c" and s.docs[0]["data"] == {"price": "$5", "host": "$HOST"}
@@ -143,6 +147,13 @@ def test_console_prompts_and_continuation_prompts_are_stripped_and_output_skippe
     """
     s = only(md)
     assert s.objects() == ["Namespace c"] and s.line == 3
+
+
+def test_continuation_prompts_inside_a_quote_are_stripped_too():
+    s = only(
+        "```console\n$ echo 'apiVersion: v1\n> kind: Namespace\n> metadata:\n>   name: q' | kubectl apply -f -\n```"
+    )
+    assert (s.objects(), s.doc_lines) == (["Namespace q"], [2])
 
 
 def test_a_heredoc_written_to_a_file_and_applied_by_name():
