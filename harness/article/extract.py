@@ -92,6 +92,9 @@ class Snippet:
             "objects": self.objects(),
             "yaml": self.yaml_text,
             "error": self.error,
+            "doc_lines": list(self.doc_lines),
+            "command": self.command,
+            "includes": [i.message() for i in self.includes],
         }
 
 
