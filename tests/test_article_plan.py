@@ -459,6 +459,46 @@ def test_without_an_environment_or_with_it_exhausted_the_address_is_not_checkabl
 
 
 # --------------------------------------------------------------------------
+# fields of the wrong shape
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "yaml_text, reason",
+    [
+        (
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: s}, ports: [{port: http}]}",
+            "Service s: spec.ports[0].port is 'http', the API wants a number",
+        ),
+        (
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s, annotations: {a: true}}\nspec: {selector: {app: s}}",
+            "Service s: metadata.annotations.a is a boolean, the API wants a string (quote it)",
+        ),
+        (
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: x}",
+            "Service s: spec.selector is 'x', the API wants a mapping",
+        ),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec: {rules: [null]}",
+            "Ingress i: spec.rules[0] is empty (null)",
+        ),
+        (
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\n"
+            "spec: {rules: [{backendRefs: [{name: a, port: eighty}]}]}",
+            "HTTPRoute r: spec.rules[0].backendRefs[0].port is 'eighty', the API wants a number",
+        ),
+        (
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec: {hostnames: [7]}",
+            "HTTPRoute r: spec.hostnames[0] is a number, the API wants a string (quote it)",
+        ),
+    ],
+)
+def test_a_field_of_the_wrong_shape_makes_a_bad_snippet_not_a_crash(yaml_text, reason):
+    (s,) = extract.extract(f"```yaml\n{yaml_text}\n```")
+    assert derive.bad_snippet(s) == reason
+
+
+# --------------------------------------------------------------------------
 # what the run supplies
 # --------------------------------------------------------------------------
 

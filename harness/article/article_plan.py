@@ -16,11 +16,11 @@ The JSON document (schema ``exposure-harness/article-plan/v1``)::
      "summary": {"snippets": N, "bad snippets": N, "skipped": N, "objects": N,
                  "checks": {KIND: N}, "checkable": N, "not checkable": N, "unmet": N,
                  "includes": {"resolved": N, "unresolved": N, "refused": N},
-                 "commands not checked": N, "problems": N},
+                 "commands not checked": N, "problems": N, "harness errors": N},
      "snippets": [{"line": N, "lines": [N...], "origin": ORIGIN, "command": STR,
                    "objects": [{"kind": K, "name": N, "line": N}], "includes": [INCLUDE...],
                    "notes": [STR...], "chain": N|null, "step": N, "updates": [STR...],
-                   "bad": STR, "skipped": STR, "subjects": [STR...], "why_no_subject": STR,
+                   "bad": STR, "skipped": STR, "harness_error": STR, "subjects": [STR...], "why_no_subject": STR,
                    "plans": [{"subject": STR, "objects": [STR...], "not_applied": [STR...],
                               "cluster_objects": [{"object", "applied", "reason", "subject"}],
                               "notes": [STR...], "hosts": [STR...],
@@ -70,6 +70,7 @@ class SnippetPlan:
     step: Step
     bad: str = ""
     skipped: str = ""  # YAML that is not Kubernetes objects (a fragment, Helm values): nothing to check
+    harness_error: str = ""  # the derivation itself failed: an error of the harness, not of the article
     subjects: list[str] = field(default_factory=list)
     why_no_subject: str = ""
     plans: list[Plan] = field(default_factory=list)
@@ -132,7 +133,10 @@ def plan_article(
         sp.subjects, sp.why_no_subject = names, why
         for name in names:
             subject = next((m for m in matrix if m.name == name), None)
-            sp.plans.append(derive.plan(s, subject, matrix, known, alloc, scope=f"L{st.chain or st.snippet.line}"))
+            try:
+                sp.plans.append(derive.plan(s, subject, matrix, known, alloc, scope=f"L{st.chain or st.snippet.line}"))
+            except Exception as exc:  # noqa: BLE001 - a harness error is said as such, never blamed on the article
+                sp.harness_error = f"the harness failed to plan this snippet on {name}: {type(exc).__name__}: {exc}"
     return out
 
 
@@ -262,6 +266,7 @@ def _snippet(sp: SnippetPlan) -> dict[str, Any]:
         "updates": list(st.updates),
         "bad": sp.bad,
         "skipped": sp.skipped,
+        "harness_error": sp.harness_error,
         "subjects": list(sp.subjects),
         "why_no_subject": sp.why_no_subject,
         "plans": [_plan(p) for p in sp.plans],
@@ -282,6 +287,7 @@ def summary(ap: ArticlePlan) -> dict[str, Any]:
         "includes": ap.include_counts(),
         "commands not checked": len(ap.commands),
         "problems": len(ap.problems),
+        "harness errors": sum(1 for sp in ap.snippets if sp.harness_error),
     }
 
 
@@ -338,6 +344,8 @@ def render(ap: ArticlePlan) -> str:
         if sp.bad:
             out.append(f"  bad snippet: {sp.bad}")
             continue
+        if sp.harness_error:
+            out.append(f"  HARNESS ERROR: {sp.harness_error}")
         if not sp.subjects:
             out.append(f"  not checkable here: {sp.why_no_subject}")
         for p in sp.plans:

@@ -10,6 +10,7 @@ from typing import Any
 from . import schema
 from .extract import Snippet
 from .model import GATEWAY_API, ROUTE_KINDS, describe, is_gateway_api, is_ingress, is_kind, is_service, spec_of
+from .shape import shape_error
 
 
 def bad_snippet(snippet: Snippet) -> str | None:
@@ -18,6 +19,9 @@ def bad_snippet(snippet: Snippet) -> str | None:
         return snippet.error
     for doc in snippet.docs:
         api_version, kind = str(doc["apiVersion"]), str(doc["kind"])
+        why = shape_error(doc)
+        if why:
+            return f"{describe(doc)}: {why}"
         if schema.is_builtin_group(api_version) and schema.builtin_scope(api_version, kind) is None:
             return f"unknown kind: {api_version} has no kind {kind!r} ({describe(doc)})"
         if api_version.startswith(GATEWAY_API) and not schema.known_gateway_kind(api_version, kind):

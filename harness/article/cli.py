@@ -12,7 +12,8 @@ articles).
 Exit status: 0 when every check holds or is not checkable here, 1 when a
 check does not hold, and pytest's own status when the harness itself failed
 (bad options, a cluster that does not come up); with ``--plan``, 0 once
-planned, 2 for an article that cannot be read."""
+planned, 1 when the harness failed to plan a snippet (its own error, said
+per snippet), 2 for an article that cannot be read."""
 
 from __future__ import annotations
 
@@ -101,12 +102,14 @@ def plan(a: argparse.Namespace) -> int:
         return 2
     subjects, known = matrix(controllers), known_classes()
     docs = []
+    failed = 0
     for path in a.article:
         try:
             ap = plan_article(Path(path), subjects, known, include_root=root)
         except (OSError, UnicodeDecodeError) as exc:
             print(f"harness article: {path}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return 2
+        failed += sum(1 for sp in ap.snippets if sp.harness_error)
         if a.json:
             docs.append(as_json(ap))
         else:
@@ -114,6 +117,9 @@ def plan(a: argparse.Namespace) -> int:
     if a.json:
         json.dump(docs[0] if len(docs) == 1 else docs, sys.stdout, indent=1)
         sys.stdout.write("\n")
+    if failed:
+        print(f"harness article: the harness failed to plan {failed} snippet(s) (see above)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -204,6 +204,8 @@ def plan(
                 out.not_applied.append(f"{describe(doc)}: {co.reason}")
             continue
         doc = copy.deepcopy(doc)
+        if not isinstance(doc.get("spec"), dict) and "spec" in doc:
+            doc["spec"] = {}  # spec: null
         md = doc.setdefault("metadata", {})
         if md.get("namespace"):
             out.notes.append(f"{describe(doc)}: namespace {md['namespace']} replaced by the test's own")

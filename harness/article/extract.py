@@ -449,7 +449,7 @@ def _check_objects(s: Snippet) -> Snippet:
             s.error = f"document {n} is not a mapping"
             return s
         missing = [k for k in ("apiVersion", "kind") if not d.get(k)]
-        if not (d.get("metadata") or {}).get("name"):
+        if not isinstance(d.get("metadata"), dict) or not d["metadata"].get("name"):
             missing.append("metadata.name")
         if missing:
             s.error = f"document {n} lacks {', '.join(missing)}"

@@ -63,8 +63,10 @@ def service_need(svc: dict[str, Any], refs: Refs, docs: list[dict[str, Any]]) ->
     referenced = refs.get(name, {})
     ports: list[PortNeed] = []
     for p in spec.get("ports") or []:
-        protocol = str(p.get("protocol", "TCP"))
-        number = int(p.get("port"))
+        if not isinstance(p.get("port"), int):
+            continue  # no port number: the API refuses the port; nothing to serve
+        protocol = str(p.get("protocol") or "TCP")
+        number = int(p["port"])
         by_ref = referenced.get((number, protocol)) or (
             referenced.get((p.get("name"), protocol)) if p.get("name") else None
         )
