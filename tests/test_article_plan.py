@@ -488,6 +488,11 @@ def test_without_an_environment_or_with_it_exhausted_the_address_is_not_checkabl
             "HTTPRoute r: spec.rules[0].backendRefs[0].port is 'eighty', the API wants a number",
         ),
         (
+            "apiVersion: networking.k8s.io/v1beta1\nkind: Ingress\nmetadata: {name: old}\nspec: {}",
+            "Ingress old: apiVersion networking.k8s.io/v1beta1 is not served by this Kubernetes (removed); "
+            "the kind is networking.k8s.io/v1",
+        ),
+        (
             "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec: {hostnames: [7]}",
             "HTTPRoute r: spec.hostnames[0] is a number, the API wants a string (quote it)",
         ),
@@ -562,6 +567,18 @@ def test_cli_plan_prints_json_of_the_documented_schema_and_creates_nothing(tmp_p
     assert main(["article", "--plan", str(page)]) == 0
     text = capsys.readouterr().out
     assert f"line {at}: fenced: UDPRoute coredns" in text and "nothing is created" in text
+
+
+def test_cli_plan_of_several_articles_is_a_json_list(tmp_path, capsys):
+    from harness.__main__ import main
+
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text(UDP)
+    b.write_text("prose only\n")
+    assert main(["article", "--plan", str(a), str(b), "--json"]) == 0
+    docs = json.loads(capsys.readouterr().out)
+    assert [d["summary"]["snippets"] for d in docs] == [1, 0]
+    assert docs[1]["problems"][0]["message"].startswith("no YAML in the article")
 
 
 def test_cli_plan_bad_input_is_one_line(tmp_path, capsys):

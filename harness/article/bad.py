@@ -23,6 +23,20 @@ def bad_snippet(snippet: Snippet) -> str | None:
         if why:
             return f"{describe(doc)}: {why}"
         if schema.is_builtin_group(api_version) and schema.builtin_scope(api_version, kind) is None:
+            group = schema.split_api_version(api_version)[0]
+            served = next(
+                (
+                    f"{group}/{v}" if group else v
+                    for v in ("v1", "v2", "v1beta1", "v1beta2", "v1alpha1")
+                    if schema.builtin_scope(f"{group}/{v}" if group else v, kind)
+                ),
+                None,
+            )
+            if served and served != api_version:
+                return (
+                    f"{describe(doc)}: apiVersion {api_version} is not served by this Kubernetes (removed); "
+                    f"the kind is {served}"
+                )
             return f"unknown kind: {api_version} has no kind {kind!r} ({describe(doc)})"
         if api_version.startswith(GATEWAY_API) and not schema.known_gateway_kind(api_version, kind):
             return f"unknown kind: the Gateway API has no kind {kind!r} ({describe(doc)})"
