@@ -228,7 +228,7 @@ EXPECTED = {
         checks={"path-type": 2, "routes": 4},
         unmet=0,
         commands=0,
-        not_checkable=[],
+        not_checkable=["a regular-expression path"],
     ),
     "ingress-nginx/docs/examples/canary/README.md": Expect(
         snippets=[

@@ -6,6 +6,7 @@ Secrets and backends it needs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,10 +25,25 @@ def svc_port(backend: dict[str, Any]) -> tuple[str, Any]:
     return str(svc.get("name")), port.get("number", port.get("name", 80))
 
 
+REGEX_CHARS = re.compile(r"[()\[\]{}*+?|^$\\]")
+
+
+def path_type(ing: dict[str, Any], p: dict[str, Any]) -> str:
+    """An ImplementationSpecific path that is a regular expression (ingress-nginx's use-regex, or
+    regex characters in it) is modelled as one: not checkable."""
+    kind = str(p.get("pathType", "ImplementationSpecific"))
+    if kind == "ImplementationSpecific" and (
+        str(annotations_of(ing).get("nginx.ingress.kubernetes.io/use-regex", "")).lower() == "true"
+        or REGEX_CHARS.search(str(p.get("path") or ""))
+    ):
+        return "RegularExpression"
+    return kind
+
+
 def _rules_of(ing: dict[str, Any], rule: dict[str, Any], obj: str) -> list[Rule]:
     return [
         Rule(
-            Match(str(p.get("pathType", "ImplementationSpecific")), str(p.get("path") or "/")),
+            Match(path_type(ing, p), str(p.get("path") or "/")),
             {svc_port(p.get("backend") or {})[0]: 1},
             obj,
         )

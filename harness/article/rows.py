@@ -76,7 +76,7 @@ def route_checks(
                 Kind.ROUTES.value,
                 what,
                 target=target,
-                not_checkable="RegularExpression paths are implementation-specific; not modelled",
+                not_checkable="a regular-expression path: implementation-specific, not modelled",
             )
         )
         return
