@@ -599,3 +599,62 @@ def test_the_matrix_describes_controllers_classes_and_listeners(controllers):
     traefik = next(s for s in subjects if s.name == "traefik")
     assert traefik.ingress_controller == "traefik.io/ingress-controller"
     assert traefik.gateway_ports is not None and "UDP" not in traefik.gateway_ports
+
+
+# --------------------------------------------------------------------------
+# no input, however odd, crashes extraction or planning
+# --------------------------------------------------------------------------
+
+_ODD_VALUES = [None, "x", 7, [], {}, [1], {"a": 1}, "*.x.com", -1, True, [{"name": None}], "", [None]]
+_SHELL_BITS = [
+    "echo", "'", '"', "\\", "<<", "<<-", "EOF", "'EOF'", "|", "kubectl", "apply", "-f", "-", "$", "$(", ")", "`",
+    "#", ";", "&&", "\n", "\n", "apiVersion: v1", "kind: Service", "metadata:", "  name: x", "---", "```",
+    "```bash", "```yaml", "~~~", '{{< codenew file="x" >}}', "{% include '../x' %}", '--8<-- "a"', "$ ", "> ",
+    "cat", ">", "x.yaml", "printf", "%s", "%d", "<<<", "kubectl create ingress i --rule=a/b*=s:80,tls",
+    "kubectl expose deploy x --port=a", "\t", 'apiVersion: v1 kind: Service metadata: name: "x',
+]  # fmt: skip
+
+
+def _mutate(node, rnd) -> None:
+    if isinstance(node, dict) and node:
+        k = rnd.choice(list(node))
+        if rnd.random() < 0.4:
+            node[k] = rnd.choice(_ODD_VALUES)
+        else:
+            _mutate(node[k], rnd)
+    elif isinstance(node, list) and node:
+        i = rnd.randrange(len(node))
+        if rnd.random() < 0.4:
+            node[i] = rnd.choice(_ODD_VALUES)
+        else:
+            _mutate(node[i], rnd)
+
+
+def test_odd_markdown_and_ill_typed_objects_never_crash():
+    import copy
+    import random
+    from pathlib import Path
+
+    rnd = random.Random(20260821)
+    for _ in range(1500):
+        extract.scan(" ".join(rnd.choice(_SHELL_BITS) for _ in range(rnd.randint(1, 60))))
+    real = Path(__file__).parent / "data" / "articles" / "real"
+    base = [
+        s
+        for page in sorted(real.rglob("*.md"))
+        for s in extract.scan_file(page, real / page.relative_to(real).parts[0]).snippets
+        if not s.error and s.docs
+    ]
+    alloc = Allocator(Environment(("p",), "10.0.0.1-10.0.0.250"))
+    planned = 0
+    for n in range(1500):
+        s = copy.deepcopy(rnd.choice(base))
+        for _ in range(rnd.randint(1, 3)):
+            _mutate(rnd.choice(s.docs), rnd)
+        extract._check_objects(s)
+        if derive.bad_snippet(s):
+            continue
+        for name in derive.subjects(s, M, K)[0]:
+            derive.plan(s, next((m for m in M if m.name == name), None), M, K, alloc, scope=f"L{n}")
+            planned += 1
+    assert planned > 500  # most mutations still make objects the harness plans
