@@ -28,7 +28,7 @@ KUBECONFIG_PATH ?=
 # A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
 ARTICLE ?=
 
-.PHONY: venv lint test e2e diagnose images bench bench-latency clean clean-images
+.PHONY: venv lint test e2e diagnose images bench bench-latency bench-article-plan clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,9 @@ bench: venv
 # request latency: direct L4 (MetalLB) vs through an L7 controller, on a throw-away cluster
 bench-latency: venv
 	$(PY) -m bench.latency $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
+
+bench-article-plan: venv
+	$(PY) -m bench.article_plan
 
 clean:
 	@if [ -x $(PY) ]; then $(PY) -m harness.lab.cluster clean; fi

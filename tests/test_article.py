@@ -267,11 +267,15 @@ def test_the_guides_load_balancer_service():
     assert (row.request.protocol, row.request.port, row.response.backend) == ("tcp", 1883, "tcp-app")
 
 
-def test_udp_ports_and_foreign_load_balancer_classes_are_not_checkable():
+def test_udp_ports_are_checked_by_a_datagram_and_foreign_load_balancer_classes_are_not_checkable():
     p = plan_on(at("gateway.md", 62), None)
     by_text = {c.text: c for c in p.checks}
-    assert by_text["port 53/UDP answers"].not_checkable.startswith("article mode does not derive UDP checks yet")
-    assert by_text["port 53/TCP reaches dns's pods"].rows[0].request.port == 53
+    (udp,) = by_text["port 53/UDP answers a datagram from dns's pods"].rows
+    assert (udp.request.protocol, udp.request.port, udp.response.backend) == ("udp", 53, "dns")
+    # TCP 53 beside UDP 53 on the same pods: the UDP echo (CoreDNS) answers both, the TCP probe asks it over TCP
+    (tcp,) = by_text["port 53/TCP reaches dns's pods"].rows
+    assert (tcp.request.port, tcp.request.until, tcp.request.payload[2:]) == (53, None, udp.request.payload)
+    assert [(x.protocol, x.mode) for x in p.backends[0].ports] == [("UDP", "udp"), ("TCP", "dns-tcp")]
     (s,) = extract.extract(
         "```yaml\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  type: LoadBalancer\n"
         "  loadBalancerClass: service.k8s.aws/nlb\n  selector: {app: s}\n  ports: [{port: 80}]\n```"

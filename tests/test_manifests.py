@@ -72,7 +72,7 @@ def test_broken_manifests_are_named():
 def test_rename_hosts_leaves_the_file_alone():
     docs = load_manifest("guide/web-gateway-ingress.yaml")
     host = unique_host("t-test-abc-1a2b3", "shop.example.com")
-    assert host == "shop-1a2b3.example.com"
+    assert host == "shop.example-1a2b3.com"
     renamed = rename_hosts(docs, {"shop.example.com": host})
     assert renamed[0]["spec"]["rules"][0]["host"] == host
     assert renamed[0]["spec"]["tls"][0]["hosts"] == [host]

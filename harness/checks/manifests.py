@@ -103,6 +103,21 @@ def with_ingress_class(docs: list[dict[str, Any]], ingress_class: str) -> list[d
 
 def unique_host(ns: str, host: str) -> str:
     """``host`` made unique to one test namespace, readable as the original:
-    shop.example.com in namespace t-...-1a2b3 -> shop-1a2b3.example.com."""
-    first, _, rest = host.partition(".")
-    return f"{first}-{ns.rsplit('-', 1)[-1]}.{rest}"
+    in namespace t-...-1a2b3, shop.example.com -> shop.example-1a2b3.com.
+
+    The suffix goes on the label left of the last one (the domain), the same
+    label for every name, so a wildcard keeps covering what it covered:
+    ``*.example.com`` -> ``*.example-1a2b3.com`` covers
+    ``foo.example-1a2b3.com`` (and not ``example-1a2b3.com``, as
+    ``*.example.com`` does not cover ``example.com``). A single label gets the
+    suffix itself; a wildcard over a top-level domain (``*.com``) keeps its
+    ``*`` label and suffixes the top-level one."""
+    suffix = ns.rsplit("-", 1)[-1]
+    labels = host.split(".")
+    if len(labels) == 1:
+        return f"{host}-{suffix}"
+    i = len(labels) - 2
+    if labels[i] == "*":
+        i += 1
+    labels[i] = f"{labels[i]}-{suffix}"
+    return ".".join(labels)
