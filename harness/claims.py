@@ -51,6 +51,9 @@ class Claim:
     manifests: dict[str, str] = field(default_factory=dict)  # corrections: subject -> manifest
     # an observation value that means the guide's snippet misbehaves: {topics: [...], equals: str, says: str}
     risk: dict[str, Any] = field(default_factory=dict)
+    # a set-up fact: what this environment shows of the sentence, which no change to the objects under test
+    # could make false (MetalLB never terminates TLS...); reported apart from the verdict matrix, no mutant
+    fact: str = ""
 
     @property
     def fragments(self) -> list[str]:
@@ -77,6 +80,7 @@ _FIELDS = {
     "original",
     "manifests",
     "risk",
+    "fact",
 }
 
 
@@ -100,6 +104,8 @@ def _claim(e: Any, where: str, kind: str) -> Claim:
         raise CatalogError(f"{cid}: tests must be a list of test ids like suites/test_x.py::test_name")
     if bool(tests) == bool(e.get("not_checkable")):
         raise CatalogError(f"{cid}: give exactly one of tests or not_checkable (a reason)")
+    if e.get("fact") and not tests:
+        raise CatalogError(f"{cid}: a set-up fact is observed by tests")
     if kind == "correction" and not (e.get("corrects") and e.get("manifests") and e.get("original")):
         raise CatalogError(f"{cid}: a correction needs corrects, original and manifests")
     return Claim(
@@ -117,6 +123,7 @@ def _claim(e: Any, where: str, kind: str) -> Claim:
         original=e.get("original", ""),
         manifests=dict(e.get("manifests") or {}),
         risk=_risk(e.get("risk"), cid),
+        fact=" ".join(str(e.get("fact", "")).split()),
     )
 
 

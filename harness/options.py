@@ -43,6 +43,8 @@ class Options:
     state_dir: Path
     timeouts: Timeouts = field(default_factory=Timeouts)
     known_refutations: tuple[KnownRefutation, ...] = ()
+    mutants: bool = False  # also run each claim's tests once per mutant (harness/mutants.yaml)
+    mutant_subjects: tuple[str, ...] = ()  # run mutants on these subjects only (empty: every subject)
 
     @property
     def existing_cluster(self) -> bool:
@@ -83,6 +85,19 @@ def add_options(parser: pytest.Parser) -> None:
         "--known-refutations",
         default=str(ROOT / "suites" / "known-refutations.yaml"),
         help="YAML list of refutations the run expects (default: suites/known-refutations.yaml)",
+    )
+    g.addoption(
+        "--mutants",
+        action="store_true",
+        default=os.environ.get("MUTANTS", "") not in ("", "0"),
+        help="also run each claim's tests once per mutant (harness/mutants.yaml): a claim must read does not "
+        "hold under each of its mutants (env MUTANTS=1)",
+    )
+    g.addoption(
+        "--mutant-subjects",
+        default=os.environ.get("MUTANT_SUBJECTS", ""),
+        help="run the mutants on these subjects only (comma-separated; a test no such subject runs runs its "
+        "mutants on its first subject; default: every subject; env MUTANT_SUBJECTS)",
     )
     g.addoption(
         "--consistent-successes",
@@ -135,6 +150,10 @@ def from_config(config: pytest.Config) -> Options:
         known = load_known(Path(config.getoption("known_refutations")), claims=catalog.BY_ID.keys(), subjects=SUBJECTS)
     except KnownRefutationsError as exc:
         raise UsageError(str(exc)) from None
+    mutant_subjects = [s.strip() for s in str(config.getoption("mutant_subjects") or "").split(",") if s.strip()]
+    unknown = [s for s in mutant_subjects if s not in SUBJECTS]
+    if unknown:
+        raise UsageError(f"--mutant-subjects: unknown subject {', '.join(unknown)}; choose from: {', '.join(SUBJECTS)}")
     return Options(
         controllers=tuple(c for c in CONTROLLERS if c in raw),
         cluster_name=name,
@@ -147,4 +166,6 @@ def from_config(config: pytest.Config) -> Options:
         state_dir=Path(config.rootpath) / ".harness",
         timeouts=timeouts,
         known_refutations=known,
+        mutants=bool(config.getoption("mutants")),
+        mutant_subjects=tuple(mutant_subjects),
     )

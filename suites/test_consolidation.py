@@ -30,7 +30,7 @@ MANY_APPS = [
 @pytest.mark.claim("lb-one-per-service")
 def test_each_load_balancer_service_takes_its_own_address(kube, ns, addon_context, timeouts, evidence):
     names = [f"web-{i}" for i in range(1, N_SERVICES + 1)]
-    backends = deploy_echo(kube, ns, *names, service_type="LoadBalancer")
+    backends = deploy_echo(kube, ns, *names, service_type="LoadBalancer", under_test=evidence)
     with evidence.check(f"{N_SERVICES} LoadBalancer Services get {N_SERVICES} addresses"):
         addresses = {n: kube.wait_load_balancer(ns, n) for n in names}
         evidence.add("addresses", addresses)

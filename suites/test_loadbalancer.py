@@ -56,7 +56,7 @@ REACHES_UDP_ECHO = Expectation(
 
 @pytest.mark.claim("table-lb-udp")
 def test_udp_load_balancer_service(kube, ns, timeouts, evidence):
-    udp = deploy_udp_echo(kube, ns, "udp-echo", replicas=2, service_type="LoadBalancer")
+    udp = deploy_udp_echo(kube, ns, "udp-echo", replicas=2, service_type="LoadBalancer", under_test=evidence)
     with evidence.check("the UDP LoadBalancer Service gets an external address"):
         address = kube.wait_load_balancer(ns, "udp-echo")
     evidence.add("service", {"name": "udp-echo", "external address": address, "port": "53/UDP"})

@@ -49,7 +49,14 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
             namespace=ns,
             claims=moved,
         )
-    kube.apply(load_manifest("migration/unready-pod.yaml", app="app-1", image=ECHO_IMAGE), namespace=ns)
+    # the scenario's pod that fails its readiness probe: what the health-check claim is about
+    applied(
+        kube,
+        load_manifest("migration/unready-pod.yaml", app="app-1", image=ECHO_IMAGE),
+        evidence,
+        namespace=ns,
+        claims=health,
+    )
     ready = {app: tuple(kube.wait_endpoints(ns, app)) for app in APPS}
     unready = {p["metadata"]["name"] for p in kube.list("v1", "Pod", ns, label_selector="variant=unready")}
     assert unready, "the unready pod of app-1 was not created"

@@ -169,3 +169,49 @@ def test_a_new_entry_needs_nothing_but_data(tmp_path):
     )
     (c,) = load(path).claims
     assert c.per_controller and c.tests == ("suites/test_gateway_api.py::test_grpcroute",)
+
+
+def test_every_checkable_claim_has_a_mutant_that_must_kill_it():
+    """A ✔ is evidence once a mutant of what its test applies turns it to
+    "does not hold": every checkable claim (set-up facts aside) names one."""
+    from harness import mutants
+
+    killed = {cid for m in mutants.MUTANTS for cid in m.kills}
+    missing = [c.id for c in (*claims.CLAIMS, *claims.CORRECTIONS) if c.tests and not c.fact and c.id not in killed]
+    assert not missing, f"checkable claims without a mutant (harness/mutants.yaml): {', '.join(missing)}"
+    facts_with_mutants = [c.id for c in claims.CLAIMS if c.fact and c.id in killed]
+    assert not facts_with_mutants, f"set-up facts need no mutant: {', '.join(facts_with_mutants)}"
+    tests = {t for c in (*claims.CLAIMS, *claims.CORRECTIONS) for t in c.tests}
+    assert {m.test for m in mutants.MUTANTS} <= tests
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("mutants: [{name: x}]", "test must be a test id"),
+        (
+            "mutants: [{name: x, test: 'suites/test_loadbalancer.py::test_udp_load_balancer_service', why: w, "
+            "kills: [lb-l4-reach], edits: [{kind: Service, swap: [a, b]}]}]",
+            "claim lb-l4-reach is not checked by",
+        ),
+        (
+            "mutants: [{name: x, test: 'suites/test_loadbalancer.py::test_udp_load_balancer_service', why: w, "
+            "kills: [table-lb-udp], edits: [{kind: Service}]}]",
+            "the edit changes nothing",
+        ),
+        (
+            "mutants: [{name: x, test: 'suites/test_loadbalancer.py::test_udp_load_balancer_service', why: w, "
+            "kills: [table-lb-udp], fails: slow, edits: [{kind: Service, swap: [a, b]}]}]",
+            "fails must be one of",
+        ),
+        ("mutants: [{name: Bad Name}]", "lower-case words"),
+    ],
+)
+def test_a_malformed_mutant_is_one_clear_line(tmp_path, text, message):
+    from harness.mutants import MutantError, load
+
+    path = tmp_path / "mutants.yaml"
+    path.write_text(text)
+    with pytest.raises(MutantError, match=message) as info:
+        load(path)
+    assert "\n" not in str(info.value)

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 from harness.checks.consistency import Mismatch, Misrouted, consistently, never
 from harness.checks.kube import Kube
 from harness.checks.manifests import describe as describe_object
+from harness.checks.mutate import mutate
 from harness.checks.probes import (
     GrpcResult,
     HttpResult,
@@ -141,11 +142,18 @@ GRPC_OK = 0
 GRPC_UNIMPLEMENTED = 12
 
 
-def grpc(host: str | None, method: str, *, port: int | None = None, **response: Any) -> Expectation:
+def grpc(
+    host: str | None,
+    method: str,
+    *,
+    port: int | None = None,
+    headers: Mapping[str, str] | None = None,
+    **response: Any,
+) -> Expectation:
     """Shorthand for a gRPC row: ``grpc("grpc.example.com", "/pkg.Svc/Echo", backend="echo-one")``;
-    the status is gRPC's (OK unless given)."""
+    ``headers`` go as the call's metadata; the status is gRPC's (OK unless given)."""
     response.setdefault("status", GRPC_OK)
-    return Expectation(Request("grpc", host, method, port=port), Response(**response))
+    return Expectation(Request("grpc", host, method, port=port, headers=dict(headers or {})), Response(**response))
 
 
 @dataclass(frozen=True)
@@ -203,6 +211,8 @@ class Sink(Protocol):
     def check(
         self, label: str, *, claims: tuple[str, ...] | None = None, soft: bool = False
     ) -> AbstractContextManager[None]: ...
+
+    def mutated(self, diff: str) -> None: ...
 
 
 # --------------------------------------------------------------------------
@@ -295,7 +305,14 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
         if rq.protocol == "udp":
             return udp_exchange(address, port, rq.payload, timeout=timeout)
         if rq.protocol == "grpc":
-            return grpc_call(address, port, rq.path, authority=scene.host(rq.host) or address, timeout=timeout)
+            return grpc_call(
+                address,
+                port,
+                rq.path,
+                authority=scene.host(rq.host) or address,
+                timeout=timeout,
+                metadata=tuple((k.lower(), v) for k, v in rq.headers.items()),
+            )
         if rs.certificate == DEFAULT_CERTIFICATE:
             sni = scene.host(rq.sni or rq.host)
             try:
@@ -503,9 +520,11 @@ def _either(values: tuple[int, ...]) -> str:
 # --------------------------------------------------------------------------
 
 
-def _judged(evidence: Sink | None, what: str, claims: tuple[str, ...] | None) -> AbstractContextManager[None]:
+def _judged(
+    evidence: Sink | None, what: str, claims: tuple[str, ...] | None, soft: bool = False
+) -> AbstractContextManager[None]:
     """A check block of the test's recorder (or nothing, for a bare call)."""
-    return evidence.check(what, claims=claims) if evidence is not None else nullcontext()
+    return evidence.check(what, claims=claims, soft=soft) if evidence is not None else nullcontext()
 
 
 def verify(
@@ -517,6 +536,7 @@ def verify(
     hint: str | Callable[[], str] = "",
     successes: int | None = None,
     settle: float = 0.0,
+    soft: bool = False,
 ) -> Any:
     """The row must hold ``successes`` (the run's N) times in a row within
     the consistency deadline, and no other backend than the expected one may
@@ -524,8 +544,10 @@ def verify(
     update). It is a check of ``claims`` (default: all of the test's): a
     failure is a failed check, recorded with its transcript. The transcript
     of a success goes to ``evidence`` under the row's label. Returns the last
-    thing seen (an HttpResult, say)."""
-    with _judged(evidence, label(exp, scene), claims):
+    thing seen (an HttpResult, say; None when a ``soft`` check failed: the
+    failure is recorded and the test goes on to checks of other claims)."""
+    seen = None
+    with _judged(evidence, label(exp, scene), claims, soft):
         seen, transcript = consistently(
             probe(exp, scene),
             what=describe(exp, scene),
@@ -589,6 +611,12 @@ def applied(
     The harness's own objects are applied with ``kube.apply``: there the same
     failure is an error of the harness."""
     what = "applied and accepted: " + ", ".join(describe_object(d) for d in docs)
+    mutant = getattr(evidence, "mutant", None)
+    if mutant is not None:  # a mutant of the test: its edits, on the objects under test only
+        mutation = mutate(docs, mutant, getattr(evidence, "mutant_vars", {}))
+        if mutation.diff:
+            evidence.mutated(mutation.diff)
+            docs = mutation.docs
     with evidence.check(what, claims=claims):
         return kube.apply(docs, namespace, gate=gate, sink=evidence)
 

@@ -457,6 +457,30 @@ class Kube:
             ),
         )
 
+    def wait_pods_ready(
+        self, namespace: str, label_selector: str, *, deadline: float | None = None
+    ) -> builtins.list[str]:
+        """Wait until the pods ``label_selector`` selects exist and are all Ready; returns their names."""
+
+        def ready() -> builtins.list[str]:
+            pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
+            assert pods, f"no pod in {namespace} matches {label_selector}"
+            waiting = [
+                p.metadata.name
+                for p in pods
+                if not any(c.type == "Ready" and c.status == "True" for c in (p.status.conditions or []))
+            ]
+            assert not waiting, f"not ready yet: {', '.join(waiting)}"
+            return sorted(p.metadata.name for p in pods)
+
+        return eventually(
+            ready,
+            what=f"pods {label_selector} in {namespace} ready",
+            timeouts=self.timeouts,
+            deadline=deadline or self.timeouts.object_ready,
+            hint=lambda: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}",
+        )
+
     def endpoint_addresses(self, namespace: str, service: str) -> builtins.list[str]:
         """Endpoint address:port pairs of a Service as its EndpointSlices list them."""
         return sorted(

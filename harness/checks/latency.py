@@ -35,6 +35,7 @@ class Path:
     address: str
     port: int
     https: bool = False
+    new_connection: bool = False  # a new TCP connection (and TLS handshake) per request: what keep-alive hides
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,12 @@ def measure_rounds(
     warmup: int = WARMUP,
 ) -> list[list[float]]:
     """Like :func:`measure` for several paths at once, interleaved: each
-    round sends one GET on each path's own keep-alive connection, the order
-    rotating from round to round, so whatever else the machine does weighs on
-    every path alike. Returns each path's times (ms) in round order, so round
-    ``i`` of two paths forms a pair."""
+    round sends one GET on each path's own connection (kept alive, or a new
+    one per request for a ``new_connection`` path: ``Connection: close``, so a
+    TCP and TLS handshake each time), the order rotating from round to round,
+    so whatever else the machine does weighs on every path alike. Returns each
+    path's times (ms) in round order, so round ``i`` of two paths forms a
+    pair."""
     clients = []
     try:
         for path, _host in paths:
@@ -105,8 +108,9 @@ def measure_rounds(
                 path, host = paths[j]
                 url = f"{'https' if path.https else 'http'}://{path.address}:{path.port}/"
                 ext = {"sni_hostname": host} if path.https else {}
+                headers = {"Host": host, "Connection": "close"} if path.new_connection else {"Host": host}
                 started = time.perf_counter()
-                r = clients[j].send(clients[j].build_request("GET", url, headers={"Host": host}, extensions=ext))
+                r = clients[j].send(clients[j].build_request("GET", url, headers=headers, extensions=ext))
                 elapsed = (time.perf_counter() - started) * 1000
                 if r.status_code != 200:
                     raise LatencyError(f"{path.label}: {url} (Host {host}) answered {r.status_code}, wanted 200")
@@ -151,13 +155,19 @@ def ratios(summary: Summary, baseline: Summary) -> dict[str, float]:
     }
 
 
-def measurement(subject: str, summaries: list[Summary], details: dict[str, Any] | None = None) -> Latency:
+def measurement(
+    subject: str,
+    summaries: list[Summary],
+    details: dict[str, Any] | None = None,
+    baselines: list[int] | None = None,
+) -> Latency:
     """The typed measurement of one subject: each path with its ratios
-    against the first (the L4 baseline)."""
-    base = summaries[0]
+    against its baseline (``baselines[i]``: the index of path i's L4
+    baseline; the first path for all by default)."""
+    bases = baselines or [0] * len(summaries)
     paths = tuple(
-        LatencyPath(s.label, s.requests, s.p50_ms, s.p95_ms, s.p99_ms, s.requests_per_second, **ratios(s, base))
-        for s in summaries
+        LatencyPath(s.label, s.requests, s.p50_ms, s.p95_ms, s.p99_ms, s.requests_per_second, **ratios(s, summaries[b]))
+        for s, b in zip(summaries, bases, strict=True)
     )
     return Latency(subject, paths, details)
 

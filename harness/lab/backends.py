@@ -10,6 +10,7 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from harness.checks.expect import Sink, applied
 from harness.checks.kube import Kube
 from harness.checks.manifests import load_manifest
 from harness.lab.addons.gateway_api import COREDNS_IMAGE, ECHO_IMAGE
@@ -22,24 +23,34 @@ class Backend:
     pods: tuple[str, ...]
 
 
+def _apply(kube: Kube, docs: list[dict], ns: str, under_test: Sink | None) -> None:
+    """The pods are the harness's own; the Service is an object under test
+    when ``under_test`` (the test's recorder) is given (a LoadBalancer Service
+    a claim is about), applied and judged as such."""
+    if under_test is None:
+        kube.apply(docs, namespace=ns)
+        return
+    kube.apply([d for d in docs if d["kind"] != "Service"], namespace=ns)
+    applied(kube, [d for d in docs if d["kind"] == "Service"], under_test, namespace=ns)
+
+
 def deploy_echo(
-    kube: Kube, ns: str, *names: str, replicas: int = 1, port: int = 3000, service_type: str = "ClusterIP"
+    kube: Kube,
+    ns: str,
+    *names: str,
+    replicas: int = 1,
+    port: int = 3000,
+    service_type: str = "ClusterIP",
+    under_test: Sink | None = None,
 ) -> dict[str, Backend]:
     """Deployment + Service (port 80) per name; waits until each Service has
     ready endpoints."""
     for name in names:
-        kube.apply(
-            load_manifest(
-                "backends/echo.yaml",
-                name=name,
-                replicas=replicas,
-                port=port,
-                image=ECHO_IMAGE,
-                service_type=service_type,
-            ),
-            namespace=ns,
+        docs = load_manifest(
+            "backends/echo.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE, service_type=service_type
         )
-    return {name: Backend(name, ns, tuple(kube.wait_endpoints(ns, name))) for name in names}
+        _apply(kube, docs, ns, under_test)
+    return {name: Backend(name, ns, _pods(kube, ns, name, under_test)) for name in names}
 
 
 def deploy_tcp_echo_pods(kube: Kube, ns: str, name: str, *, port: int, replicas: int = 1) -> None:
@@ -58,15 +69,30 @@ def deploy_grpc_echo(kube: Kube, ns: str, *names: str) -> dict[str, Backend]:
     return {name: Backend(name, ns, tuple(kube.wait_endpoints(ns, name))) for name in names}
 
 
-def deploy_udp_echo(kube: Kube, ns: str, name: str, *, replicas: int = 1, service_type: str = "ClusterIP") -> Backend:
+def deploy_udp_echo(
+    kube: Kube,
+    ns: str,
+    name: str,
+    *,
+    replicas: int = 1,
+    service_type: str = "ClusterIP",
+    under_test: Sink | None = None,
+) -> Backend:
     """CoreDNS naming its pod over UDP (query :data:`UDP_WHOAMI`) behind a Service on UDP 53."""
-    kube.apply(
-        load_manifest(
-            "backends/udp-echo.yaml", name=name, replicas=replicas, image=COREDNS_IMAGE, service_type=service_type
-        ),
-        namespace=ns,
+    docs = load_manifest(
+        "backends/udp-echo.yaml", name=name, replicas=replicas, image=COREDNS_IMAGE, service_type=service_type
     )
-    return Backend(name, ns, tuple(kube.wait_endpoints(ns, name)))
+    _apply(kube, docs, ns, under_test)
+    return Backend(name, ns, _pods(kube, ns, name, under_test))
+
+
+def _pods(kube: Kube, ns: str, name: str, under_test: Sink | None) -> tuple[str, ...]:
+    """The backend's pods once ready: by the Service's endpoints, or, when the
+    Service is under test (a mutant may break its selector), by the pods' own
+    label, so a broken Service is the claim's failure, not the harness's."""
+    if under_test is None:
+        return tuple(kube.wait_endpoints(ns, name))
+    return tuple(kube.wait_pods_ready(ns, f"app={name}"))
 
 
 def dns_txt_query(name: str, ident: int = 0x4858) -> bytes:
@@ -97,9 +123,43 @@ def secret_cert_sha256(kube: Kube, ns: str, name: str) -> str:
     return x509.load_pem_x509_certificate(pem).fingerprint(hashes.SHA256()).hex()
 
 
-def tls_secret(kube: Kube, ns: str, name: str, cert: trustme.LeafCert) -> None:
-    """A kubernetes.io/tls Secret holding ``cert`` (chain and key)."""
-    chain = b"".join(b.bytes() for b in cert.cert_chain_pems)
+def tls_secret(kube: Kube, ns: str, name: str, cert: trustme.LeafCert | tuple[bytes, bytes]) -> None:
+    """A kubernetes.io/tls Secret holding ``cert`` (chain and key): a
+    trustme leaf, or (chain PEM, key PEM) from :func:`rsa_cert`."""
+    if isinstance(cert, tuple):
+        chain, key_pem = cert
+    else:
+        chain, key_pem = b"".join(b.bytes() for b in cert.cert_chain_pems), cert.private_key_pem.bytes()
     crt = base64.b64encode(chain).decode()
-    key = base64.b64encode(cert.private_key_pem.bytes()).decode()
+    key = base64.b64encode(key_pem).decode()
     kube.apply(load_manifest("backends/tls-secret.yaml", name=name, crt=crt, key=key), namespace=ns)
+
+
+def rsa_cert(ca: trustme.CA, host: str, bits: int) -> tuple[bytes, bytes]:
+    """A leaf certificate for ``host`` with an RSA key of ``bits`` bits, signed
+    by the run's CA (trustme issues 2048-bit keys only): (chain PEM, key PEM)."""
+    import datetime
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(65537, bits)
+    ca_key = serialization.load_pem_private_key(ca.private_key_pem.bytes(), password=None)
+    ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    chain = cert.public_bytes(serialization.Encoding.PEM) + ca.cert_pem.bytes()
+    return chain, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )

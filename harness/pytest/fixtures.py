@@ -13,10 +13,12 @@ from collections.abc import Iterator
 import pytest
 import trustme
 
+from harness import mutants
 from harness.checks.kube import Kube
 from harness.checks.timeouts import Timeouts
 from harness.lab import cluster as clusters
 from harness.lab.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, Context, ensure_addons
+from harness.mutants import Mutant
 from harness.options import Options
 from harness.pytest.marks import claims_of
 from harness.pytest.plugin import CALL_REPORT, EVIDENCE, not_checkable, run_id, safe
@@ -26,6 +28,14 @@ from harness.results.recorder import Recorder
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    opts = options_of(metafunc.config)
+    if opts.mutants and "mutant" in metafunc.fixturenames:
+        found = mutants.for_test(metafunc.definition.nodeid)
+        if found:  # once as written, once per mutant (harness/mutants.yaml)
+            names = [None, *(m.name for m in found)]
+            metafunc.parametrize(
+                "mutant", names, indirect=True, ids=[f"mutant-{n}" if n else "as-written" for n in names]
+            )
     if "controller" not in metafunc.fixturenames:
         return
     for m in metafunc.definition.iter_markers("parametrize"):
@@ -107,12 +117,22 @@ def other_controller(addon_context: Context, options: Options):
     return bind
 
 
+@pytest.fixture(autouse=True)
+def mutant(request: pytest.FixtureRequest) -> Mutant | None:
+    """The mutant this run of the test applies to its objects under test (None: as written)."""
+    name = getattr(request, "param", None)
+    return mutants.BY_NAME[name] if name else None
+
+
 @pytest.fixture
-def evidence(request: pytest.FixtureRequest) -> Recorder:
+def evidence(request: pytest.FixtureRequest, mutant: Mutant | None) -> Recorder:
     """The test's recorder: its checks (each backing the test's claims), the
-    evidence, notes and observations its verdicts rest on. Passed explicitly
-    to whatever checks or applies something."""
-    rec = Recorder(tuple(c.id for c in claims_of(request.node)))
+    evidence, notes and observations its verdicts rest on, and the mutant of
+    this run. Passed explicitly to whatever checks or applies something."""
+    rec = Recorder(tuple(c.id for c in claims_of(request.node)), mutant=mutant)
+    if mutant is not None and "controller" in request.fixturenames:
+        ctrl = request.getfixturevalue("controller")
+        rec.mutant_vars = {"ingress_class": ctrl.ingress_class or "", "gateway_class": ctrl.gateway_class or ""}
     request.node.stash[EVIDENCE] = rec
     return rec
 

@@ -37,6 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "gateway_api: run on the Gateway API implementations instead of the Ingress controllers"
     )
+    config.addinivalue_line("markers", "mutant: a run of a test under one of its mutants (--mutants; -m mutant)")
     config.stash[OPTIONS] = from_config(config)
     if not is_worker(config):
         os.environ[clusters.OWNER_ENV] = str(os.getpid())  # the workers inherit it: who owns the cluster

@@ -22,13 +22,15 @@ from typing import Any
 
 import pytest
 
+from harness import mutants
 from harness.lab.addons import AddonUnavailable
 from harness.pytest.marks import claims_of, subject_of, validate
 from harness.pytest.plugin import CALL_REPORT, EVIDENCE, NOT_CHECKABLE, one_line, options, run_id, safe
 from harness.results import store
 from harness.results.errors import CheckFailed, HarnessError
 from harness.results.known import judge
-from harness.results.model import Outcome
+from harness.results.model import Outcome, TestRecord
+from harness.results.mutation import MutantOutcome, mutant_results
 from harness.results.recorder import Recorder
 from harness.results.verdicts import claim_verdicts
 
@@ -86,6 +88,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         reason=reason,
         evidence_dir=f"evidence/{safe(item.nodeid)}/" if dumped else "",
     )
+    if rec.mutant:
+        _judge_mutant(rep, rec)
+        store.record(opts.report_dir, run_id(item.config), rec)
+        return rep
     verdicts = claim_verdicts(rec)
     j = judge(verdicts, opts.known_refutations)
     rec.known = {v.claim: k.why for v, k in j.known}
@@ -102,6 +108,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif rep.passed and j.errors:
         rep.outcome = "failed"
         rep.longrepr = "harness: " + "; ".join(v.reason for v in j.errors)
+    elif rep.passed and j.new:  # soft checks that did not hold: the test ran on, its claims do not hold
+        rep.outcome = "failed"
+        rep.longrepr = "; ".join(dict.fromkeys(v.reason for v in j.new))
+    elif rep.passed and j.known:
+        rep.outcome = "skipped"
+        rep.wasxfail = "known refutation: " + "; ".join(dict.fromkeys(k.describe() for _, k in j.known))
     elif rep.failed and j.new and outcome is Outcome.FAILED and opts.known_refutations:
         listed = [k for k in opts.known_refutations if any((k.claim, k.subject) == (v.claim, v.subject) for v in j.new)]
         if listed:
@@ -111,6 +123,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             )
     store.record(opts.report_dir, run_id(item.config), rec)
     return rep
+
+
+def _judge_mutant(rep: pytest.TestReport, rec: TestRecord) -> None:
+    """A mutant's run passes when it killed every claim it must kill (its
+    failed check is the point), and fails when one survived or the run
+    proved nothing (a mutant error)."""
+    results = mutant_results(rec, mutants.BY_NAME[rec.mutant])
+    bad = [r for r in results if r.outcome is not MutantOutcome.KILLED]
+    if not bad:
+        rep.outcome = "passed"
+        rep.longrepr = None
+        return
+    rep.outcome = "failed"
+    rep.longrepr = "harness: " + "; ".join(f"mutant {r.mutant} {r.outcome.value} on {r.claim}: {r.reason}" for r in bad)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -125,13 +151,40 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         except KeyError:
             continue  # an unknown claim: pytest_collection_modifyitems reports it
         subject = subject_of(item, found) if found else None
-        if subject is None:
+        if subject is None or _mutant_of(item):
             continue
         cells.extend(store.ExpectedCell(c.id, subject, item.nodeid) for c in found)
     if cells:
         store.record_expected(options(session.config).report_dir, run_id(session.config), cells)
 
 
+def _mutant_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    value = callspec.params.get("mutant") if callspec else None
+    return value if isinstance(value, str) else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         validate(item)
+    opts = options(config)
+    if not opts.mutants:
+        return
+    # mutant runs: marked (`-m mutant` selects them alone), on the chosen subjects; a mutant whose test runs
+    # on none of them runs on the test's first subject
+    by_mutant: dict[tuple[str, str], list[pytest.Item]] = {}
+    for item in items:
+        name = _mutant_of(item)
+        if name:
+            item.add_marker(pytest.mark.mutant)
+            by_mutant.setdefault((item.nodeid.split("[", 1)[0], name), []).append(item)
+    if not opts.mutant_subjects:
+        return
+    dropped: list[pytest.Item] = []
+    for group in by_mutant.values():
+        subjects = [subject_of(i, claims_of(i)) for i in group]
+        keep = [i for i, s in zip(group, subjects, strict=True) if s in opts.mutant_subjects] or group[:1]
+        dropped += [i for i in group if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if i not in dropped]

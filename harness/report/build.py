@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from harness import claims as catalog
+from harness import mutants
 from harness.checks.manifests import MANIFESTS
 from harness.options import L4_SUBJECT
 from harness.report.document import (
@@ -40,6 +41,7 @@ from harness.results.model import (
     TestRecord,
     Verdict,
 )
+from harness.results.mutation import MutantOutcome, MutantResult, mutant_results
 from harness.results.store import ExpectedCell
 from harness.results.verdicts import claim_verdicts
 
@@ -90,8 +92,8 @@ class _Part:
 def _parts(records: Iterable[TestRecord]) -> dict[tuple[str, str], _Part]:
     merged: dict[tuple[str, str], _Part] = {}
     for rec in sorted(records, key=lambda r: (r.test, r.subject)):
-        if not rec.claims:
-            continue  # article mode's records give no claim verdicts
+        if not rec.claims or rec.mutant:
+            continue  # article mode's records give no claim verdicts; a mutant's run is no evidence of the guide
         primary = rec.claims[0]
         for v in claim_verdicts(rec):
             part = _Part(
@@ -171,6 +173,7 @@ def _rows(
             cells=cells,
             kind=claim.kind,
             threshold=dict(claim.threshold),
+            fact=claim.fact,
         )
         if claim.kind == "correction":
             row.corrects = claim.corrects
@@ -178,6 +181,16 @@ def _rows(
             row.manifests = {s: _manifest(p) for s, p in sorted(claim.manifests.items())}
         rows.append(row)
     return rows
+
+
+def _mutant_results(records: Iterable[TestRecord]) -> dict[str, list[MutantResult]]:
+    """claim -> what the run's mutants proved of it, in a stable order."""
+    out: dict[str, list[MutantResult]] = {}
+    for rec in records:
+        if rec.mutant and rec.mutant in mutants.BY_NAME:
+            for r in mutant_results(rec, mutants.BY_NAME[rec.mutant]):
+                out.setdefault(r.claim, []).append(r)
+    return {c: sorted(rs, key=lambda r: (r.mutant, r.subject)) for c, rs in out.items()}
 
 
 def _status(rows: list[Row], interrupted: bool) -> Status:
@@ -189,8 +202,14 @@ def _status(rows: list[Row], interrupted: bool) -> Status:
     not_run = tuple(CellRef(cid, c.subject, c.reason) for cid, c in cells if c.verdict is Verdict.NOT_RUN)
     not_selected = tuple(sorted(row.id for row in rows if not row.cells))
     errors = tuple(CellRef(cid, c.subject, c.reason) for cid, c in cells if c.verdict is Verdict.ERROR)
+    bad_mutants = tuple(
+        CellRef(row.id, m.subject, f"mutant {m.mutant} {m.outcome.value}: {m.reason}")
+        for row in rows
+        for m in row.mutants
+        if m.outcome is not MutantOutcome.KILLED
+    )
     state = RunState.INTERRUPTED if interrupted else (RunState.PARTIAL if not_run else RunState.COMPLETE)
-    return Status(state, not_run, not_selected, errors)
+    return Status(state, not_run, not_selected, errors, bad_mutants)
 
 
 def _latency(rows: list[Row]) -> dict[str, Latency]:
@@ -206,6 +225,7 @@ def _latency(rows: list[Row]) -> dict[str, Latency]:
 
 def _assemble(
     parts: dict[tuple[str, str], _Part],
+    proved: dict[str, list[MutantResult]],
     *,
     controllers: list[str],
     runs: list[Run],
@@ -218,15 +238,19 @@ def _assemble(
         if interrupted
         else "this check did not run (its worker stopped, or the run ended early)"
     )
-    rows = _rows(catalog.CLAIMS, parts, expected, controllers, subject_notes, why)
+    rows = _rows([c for c in catalog.CLAIMS if not c.fact], parts, expected, controllers, subject_notes, why)
     corrections = _rows(catalog.CORRECTIONS, parts, expected, controllers, subject_notes, why)
-    seen = {c.subject for row in [*rows, *corrections] for c in row.cells}
+    facts = _rows([c for c in catalog.CLAIMS if c.fact], parts, expected, controllers, subject_notes, why)
+    for row in [*rows, *corrections]:
+        row.mutants = proved.get(row.id, [])
+    seen = {c.subject for row in [*rows, *corrections, *facts] for c in row.cells}
     doc = ClaimsReport(
         guide=catalog.GUIDE,
-        status=_status([*rows, *corrections], interrupted),
+        status=_status([*rows, *corrections, *facts], interrupted),
         subjects=tuple(s for s in _columns(controllers, seen) if s in seen),
         claims=rows,
         corrections=corrections,
+        facts=facts,
         runs=runs,
         subject_notes=dict(sorted(subject_notes.items())),
         latency=_latency(rows),
@@ -248,8 +272,10 @@ def build(
     ``subject_notes`` are printed beside every result of that subject (e.g.
     the retirement notice of ingress-nginx); ``expected`` the cells the run
     meant to check (those without a result read "not run")."""
+    records = list(records)
     return _assemble(
         _parts(records),
+        _mutant_results(records),
         controllers=controllers,
         runs=[run] if run else [],
         subject_notes=subject_notes or {},
@@ -269,6 +295,7 @@ def merge(docs: list[ClaimsReport]) -> ClaimsReport:
     runs: list[Run] = []
     notes: dict[str, str] = {}
     interrupted = False
+    proved: dict[str, list[MutantResult]] = {}
     for doc in docs:
         runs.extend(doc.runs)
         notes.update(doc.subject_notes)
@@ -279,6 +306,8 @@ def merge(docs: list[ClaimsReport]) -> ClaimsReport:
         for row in doc.rows():
             if row.id not in catalog.BY_ID:
                 continue  # a claim this catalog no longer has
+            have = proved.setdefault(row.id, [])
+            have += [m for m in row.mutants if m not in have]
             for c in row.cells:
                 if c.subject == ANY_SUBJECT:
                     continue
@@ -304,6 +333,7 @@ def merge(docs: list[ClaimsReport]) -> ClaimsReport:
     # columns in name order: the same whatever order the cells' reports were found in
     return _assemble(
         parts,
+        {c: sorted(rs, key=lambda r: (r.mutant, r.subject)) for c, rs in proved.items()},
         controllers=sorted(controllers),
         runs=runs,
         subject_notes=notes,

@@ -27,6 +27,7 @@ from enum import Enum
 from typing import Any
 
 from harness.results.model import EvidenceItem, FailedCheck, Json, Latency, Observation, Verdict
+from harness.results.mutation import MutantOutcome, MutantResult
 
 SCHEMA = "exposure-harness/claims-report/v3"
 ANY_SUBJECT = "anywhere"  # claims no run of the harness can check (the catalog's reason)
@@ -100,9 +101,16 @@ class Row:
     cells: list[Cell]
     kind: str = "claim"  # or "correction"
     threshold: dict[str, Json] = field(default_factory=dict)
+    fact: str = ""  # a set-up fact: why it is one
     corrects: str = ""  # corrections: the claim whose snippet they correct
     original: Manifest | None = None
     manifests: dict[str, Manifest] = field(default_factory=dict)  # corrections: subject -> manifest
+    mutants: list[MutantResult] = field(default_factory=list)  # what this run's mutants proved of the claim
+
+    @property
+    def falsifiable(self) -> tuple[int, int]:
+        """(mutants killed, mutants run) for the claim."""
+        return sum(1 for m in self.mutants if m.outcome is MutantOutcome.KILLED), len(self.mutants)
 
     def cell(self, subject: str) -> Cell | None:
         return next((c for c in self.cells if c.subject == subject), None)
@@ -119,6 +127,10 @@ class Row:
         }
         if self.threshold:
             out["threshold"] = self.threshold
+        if self.fact:
+            out["fact"] = self.fact
+        if self.mutants:
+            out["mutants"] = [m.to_json() for m in self.mutants]
         if self.kind == "correction":
             out["corrects"] = self.corrects
             out["original"] = vars(self.original) if self.original else None
@@ -136,9 +148,11 @@ class Row:
             cells=[Cell.from_json(c) for c in d.get("results", ())],
             kind=str(d.get("kind", "claim")),
             threshold=dict(d.get("threshold") or {}),
+            fact=str(d.get("fact", "")),
             corrects=str(d.get("corrects", "")),
             original=Manifest(**d["original"]) if d.get("original") else None,
             manifests={s: Manifest(**m) for s, m in (d.get("manifests") or {}).items()},
+            mutants=[MutantResult.from_json(m) for m in d.get("mutants", ())],
         )
 
 
@@ -177,6 +191,7 @@ class CorrectionRef:
 
 class FindingKind(str, Enum):
     DOES_NOT_HOLD = "does not hold"
+    CANNOT_FAIL = "this check cannot fail"
     RISKY_YAML = "risky YAML"
     CONTROLLERS_DIFFER = "controllers differ"
     STALE = "stale"
@@ -237,6 +252,7 @@ class Status:
     not_run: tuple[CellRef, ...] = ()
     not_selected: tuple[str, ...] = ()  # claims the run did not select at all (narrowed controllers, -k)
     errors: tuple[CellRef, ...] = ()  # cells where the harness could not do its job: the run fails
+    mutants: tuple[CellRef, ...] = ()  # mutants that survived or proved nothing: the run fails
 
     def to_json(self) -> dict[str, Json]:
         return {
@@ -244,6 +260,7 @@ class Status:
             "not_run": [vars(c) for c in self.not_run],
             "not_selected": list(self.not_selected),
             "errors": [vars(c) for c in self.errors],
+            "mutants": [vars(c) for c in self.mutants],
         }
 
     @classmethod
@@ -253,6 +270,7 @@ class Status:
             not_run=tuple(CellRef(**c) for c in d.get("not_run", ())),
             not_selected=tuple(d.get("not_selected", ())),
             errors=tuple(CellRef(**c) for c in d.get("errors", ())),
+            mutants=tuple(CellRef(**c) for c in d.get("mutants", ())),
         )
 
 
@@ -290,6 +308,7 @@ class ClaimsReport:
     subjects: tuple[str, ...]
     claims: list[Row]
     corrections: list[Row] = field(default_factory=list)
+    facts: list[Row] = field(default_factory=list)  # set-up facts: what this environment shows, not verdicts
     findings: list[Finding] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     subject_notes: dict[str, str] = field(default_factory=dict)
@@ -304,7 +323,7 @@ class ClaimsReport:
         return counts
 
     def rows(self) -> list[Row]:
-        return [*self.claims, *self.corrections]
+        return [*self.claims, *self.corrections, *self.facts]
 
     def to_json(self) -> dict[str, Json]:
         return {
@@ -318,6 +337,7 @@ class ClaimsReport:
             "findings": [f.to_json() for f in self.findings],
             "claims": [r.to_json() for r in self.claims],
             "corrections": [r.to_json() for r in self.corrections],
+            "facts": [r.to_json() for r in self.facts],
             "measurements": {"latency": {s: m.to_json() for s, m in sorted(self.latency.items())}},
         }
 
@@ -335,6 +355,7 @@ class ClaimsReport:
                 subjects=tuple(d["subjects"]),
                 claims=[Row.from_json(r) for r in d["claims"]],
                 corrections=[Row.from_json(r) for r in d.get("corrections", ())],
+                facts=[Row.from_json(r) for r in d.get("facts", ())],
                 findings=[Finding.from_json(f) for f in d.get("findings", ())],
                 runs=[Run.from_json(r) for r in d.get("runs", ())],
                 subject_notes=dict(d.get("subject_notes", {})),

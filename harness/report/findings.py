@@ -25,9 +25,11 @@ import re
 from collections.abc import Iterator
 
 from harness import claims as catalog
+from harness import mutants
 from harness.report.document import ClaimsReport, CorrectionRef, Finding, FindingKind, Row
 from harness.results import normalise
 from harness.results.model import FailedCheck, Observation, Verdict
+from harness.results.mutation import MutantOutcome
 
 
 def _corrections(doc: ClaimsReport, claim_ids: list[str]) -> tuple[CorrectionRef, ...]:
@@ -90,6 +92,27 @@ def derive(doc: ClaimsReport) -> list[Finding]:
             )
         )
 
+    # 1b. checks a mutant survived: their ✔ is no evidence until they are strengthened
+    for row in doc.rows():
+        for survivor in row.mutants:
+            if survivor.outcome is not MutantOutcome.SURVIVED:
+                continue
+            m = survivor
+            mutant = mutants.BY_NAME.get(m.mutant)
+            what = f" ({mutant.why}: {mutant.describe()})" if mutant else ""
+            findings.append(
+                Finding(
+                    kind=FindingKind.CANNOT_FAIL,
+                    title=f"This check cannot fail: {row.id} on {m.subject} (mutant {m.mutant}).",
+                    text=f"The mutant {m.mutant}{what} changed what {m.test} applies, and {row.id} still held: its "
+                    "check cannot see what the claim promises, so its ✔ is no evidence until the check is "
+                    "strengthened.",
+                    claim=row.id,
+                    claims=(row.id,),
+                    subjects=(m.subject,),
+                )
+            )
+
     # 2. risky YAML: an observation the catalog names as the snippet misbehaving
     for row in doc.claims:
         risk = catalog.get(row.id).risk
@@ -143,14 +166,14 @@ def derive(doc: ClaimsReport) -> list[Finding]:
 
     # 4. staleness: a subject retired upstream
     for subject, note in doc.subject_notes.items():
-        m = re.search(r"retired upstream in ([A-Z][a-z]+ \d{4})", note)
-        if not m or subject not in doc.subjects:
+        retired = re.search(r"retired upstream in ([A-Z][a-z]+ \d{4})", note)
+        if not retired or subject not in doc.subjects:
             continue
         count = sum(1 for row in doc.claims for c in row.cells if c.subject == subject)
         findings.append(
             Finding(
                 kind=FindingKind.STALE,
-                title=f"Stale: {subject} was retired upstream in {m.group(1)}.",
+                title=f"Stale: {subject} was retired upstream in {retired.group(1)}.",
                 text=f"{note.split(':')[0]}. The guide's YAML example and its NGINX recommendation target this "
                 f"controller; {count} verdict(s) in this report rest on it. An editor should say so, or point "
                 "readers to a maintained controller (the other columns show how each behaves).",

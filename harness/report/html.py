@@ -160,9 +160,29 @@ def _versions(doc: ClaimsReport) -> str:
     return f"<table>{''.join(rows)}</table><ul>{notes}</ul>"
 
 
-def _matrix_row(row: Row, subjects: list[str]) -> str:
+def _mutants_html(row: Row) -> str:
+    """The claim's mutants: each one's edit as a diff, and the failed check that killed it."""
+    if not row.mutants:
+        return f"<td class='na'>{NOT_APPLICABLE}</td>"
+    killed, total = row.falsifiable
+    cls = "v-holds" if killed == total else "v-does-not-hold"
+    items = []
+    for m in row.mutants:
+        kill = _failed_html(m.failed) if m.failed is not None else ""
+        items.append(
+            f"<li><b>{escape(m.mutant)}</b> on {escape(m.subject)}: {escape(m.outcome.value)}. "
+            f"{escape(m.reason)}<pre>{escape(m.diff)}</pre>{kill}</li>"
+        )
+    return (
+        f"<td class='{cls}'><details><summary>{killed}/{total} killed</summary><ul>{''.join(items)}</ul></details></td>"
+    )
+
+
+def _matrix_row(row: Row, subjects: list[str], proven: bool) -> str:
     by = {c.subject: c for c in row.cells}
     cells = "".join(_cell_html(by[s]) if s in by else f"<td class='na'>{NOT_APPLICABLE}</td>" for s in subjects)
+    if proven:
+        cells += _mutants_html(row)
     return (
         f"<tr id='claim-{escape(row.id)}'><td><b>{escape(row.id)}</b><br><span class='small'>"
         f"{escape(row.section)}</span></td><td><span class='quote'>“{escape(row.quote)}”</span><br>"
@@ -186,8 +206,23 @@ def render_html(doc: ClaimsReport) -> str:
             + "</div>"
         )
     findings = "".join(_finding(f, doc) for f in doc.findings) or "<p>Nothing to act on.</p>"
-    head = "<tr><th>claim</th><th>guide says</th>" + "".join(f"<th>{escape(s)}</th>" for s in subjects) + "</tr>"
-    body = "".join(_matrix_row(row, subjects) for row in doc.claims)
+    proven = any(row.mutants for row in doc.claims)
+    head = (
+        "<tr><th>claim</th><th>guide says</th>"
+        + "".join(f"<th>{escape(s)}</th>" for s in subjects)
+        + ("<th>proven falsifiable</th>" if proven else "")
+        + "</tr>"
+    )
+    body = "".join(_matrix_row(row, subjects, proven) for row in doc.claims)
+    facts = (
+        "<h2 id='facts'>Set-up facts</h2><p>What this environment shows of these sentences; no change to the "
+        "objects under test could make them false, so they are observed, not verdicts.</p>"
+        "<table id='facts-table'><tr><th>fact</th><th>guide says</th>"
+        + "".join(f"<th>{escape(s)}</th>" for s in subjects)
+        + f"</tr>{''.join(_matrix_row(r, subjects, False) for r in doc.facts)}</table>"
+        if doc.facts
+        else ""
+    )
     summary = ", ".join(f"{n} {escape(v.value)}" for v, n in doc.summary.items() if n)
     runs = "".join(f"<p class='small'>{escape(x)}</p>" for x in run_lines(doc))
     return (
@@ -198,7 +233,7 @@ def render_html(doc: ClaimsReport) -> str:
         f"<h2 id='matrix'>Claims × subjects</h2><p>{summary}. Click a verdict for its evidence. "
         f"{NOT_APPLICABLE}: the claim is not about that column. ERROR: the harness could not check it "
         "(never evidence against the guide).</p>"
-        f"<table id='matrix-table'>{head}{body}</table>"
+        f"<table id='matrix-table'>{head}{body}</table>{facts}"
         f"<h2 id='latency'>Latency: L4 against L7</h2>{_plot(doc)}"
         f"<h2 id='versions'>Versions</h2>{_versions(doc)}"
         f"<script type='application/json' id='report-schema'>{escape(json.dumps(SCHEMA))}</script>"

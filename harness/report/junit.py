@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 from harness.report.document import SCHEMA, ClaimsReport
 from harness.results.model import Verdict
+from harness.results.mutation import MutantOutcome
 
 
 def render_junit(doc: ClaimsReport) -> str:
@@ -32,5 +33,18 @@ def render_junit(doc: ClaimsReport) -> str:
             ET.SubElement(case, "error", message=c.reason[:500]).text = "the harness could not check this claim"
         elif c.verdict is not Verdict.HOLDS:
             ET.SubElement(case, "skipped", message=f"{c.verdict.value}: {c.reason}"[:500])
+    for row in doc.rows():
+        for m in row.mutants:
+            case = ET.SubElement(suite, "testcase", classname=f"mutant:{row.id}", name=f"{m.mutant} on {m.subject}")
+            if m.outcome is MutantOutcome.SURVIVED:
+                ET.SubElement(case, "failure", message=m.reason[:500]).text = m.diff
+            elif m.outcome is MutantOutcome.ERROR:
+                ET.SubElement(case, "error", message=m.reason[:500])
+    total = len(cases) + sum(len(r.mutants) for r in doc.rows())
+    suite.set("tests", str(total))
+    survived = sum(1 for r in doc.rows() for m in r.mutants if m.outcome is MutantOutcome.SURVIVED)
+    broken = sum(1 for r in doc.rows() for m in r.mutants if m.outcome is MutantOutcome.ERROR)
+    suite.set("failures", str(count[Verdict.DOES_NOT_HOLD] + survived))
+    suite.set("errors", str(count[Verdict.ERROR] + broken))
     ET.indent(suite)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from harness.options import L4_SUBJECT
 from harness.report.document import ANY_SUBJECT, ClaimsReport
-from harness.report.text import MARK, NOT_APPLICABLE, run_lines, short, status_lines
+from harness.report.text import MARK, NOT_APPLICABLE, falsifiable, run_lines, short, status_lines
 from harness.results import normalise
 from harness.results.model import Verdict
 
@@ -26,10 +26,17 @@ def render_markdown(doc: ClaimsReport, *, html_link: str = "claims-report.html")
             lines.append(f"   - Correction `{corr.id}` ({verdicts}): {', '.join(sorted(set(corr.manifests.values())))}")
     lines.append("")
     lines += ["## Matrix", "", ", ".join(f"{n} {v.value}" for v, n in doc.summary.items() if n), ""]
-    lines += ["| claim | " + " | ".join(subjects) + " |", "|---|" + "---|" * len(subjects)]
+    proven = any(row.mutants for row in doc.claims)
+    extra = " proven falsifiable |" if proven else ""
+    lines += [
+        "| claim | " + " | ".join(subjects) + " |" + extra,
+        "|---|" + "---|" * (len(subjects) + (1 if proven else 0)),
+    ]
     for row in doc.claims:
         by = {c.subject: c for c in row.cells}
         cells = [(MARK[by[x].verdict] if x in by else NOT_APPLICABLE) for x in subjects]
+        if proven:
+            cells.append(falsifiable(row))
         lines.append(f"| {row.id} | " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -38,6 +45,21 @@ def render_markdown(doc: ClaimsReport, *, html_link: str = "claims-report.html")
         "ERROR: the harness could not check it (never evidence against the guide).",
         "",
     ]
+    if doc.facts:
+        lines += [
+            "## Set-up facts",
+            "",
+            "What this environment shows of these sentences; no change to the objects under test could make them "
+            "false, so they are observed, not verdicts.",
+            "",
+            "| fact | " + " | ".join(subjects) + " | why a fact |",
+            "|---|" + "---|" * (len(subjects) + 1),
+        ]
+        for row in doc.facts:
+            by = {c.subject: c for c in row.cells}
+            cells = [(MARK[by[x].verdict] if x in by else NOT_APPLICABLE) for x in subjects]
+            lines.append(f"| {row.id} | " + " | ".join(cells) + f" | {row.fact} |")
+        lines.append("")
     if doc.latency:
         lines += ["## Latency (this run's cluster; cloud load balancers differ)", ""]
         lines += ["| subject | path | p50 ms | p95 ms | p99 ms | req/s | p50 vs L4 |", "|---|---|---|---|---|---|---|"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from harness.report.document import ClaimsReport, RunState
+from harness.report.document import ClaimsReport, Row, RunState
 from harness.results import normalise
 from harness.results.model import EvidenceItem, Json, Transcript, Verdict
 
@@ -29,6 +29,11 @@ def status_lines(doc: ClaimsReport) -> list[str]:
             "the run fails):"
         )
         lines += [f"{e.claim} on {e.subject}: {normalise.stable(short(e.why))}" for e in st.errors]
+    if st.mutants:
+        lines.append(
+            f"{len(st.mutants)} mutant run(s) proved nothing or found a check that cannot fail (the run fails):"
+        )
+        lines += [f"{e.claim} on {e.subject}: {normalise.stable(short(e.why))}" for e in st.mutants]
     if st.state is RunState.COMPLETE:
         if st.not_selected:
             lines.append(
@@ -46,6 +51,15 @@ def status_lines(doc: ClaimsReport) -> list[str]:
     if st.not_selected:
         lines.append(f"not selected in this run: {', '.join(st.not_selected)}")
     return lines
+
+
+def falsifiable(row: Row) -> str:
+    """ "k/n: names" for the claim's mutants ("–" when none ran)."""
+    killed, total = row.falsifiable
+    if not total:
+        return NOT_APPLICABLE
+    names = ", ".join(sorted({m.mutant for m in row.mutants}))
+    return f"{killed}/{total} killed ({names})"
 
 
 def run_lines(doc: ClaimsReport) -> list[str]:

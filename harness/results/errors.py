@@ -19,7 +19,7 @@ condition counts as one failed attempt of the outer wait.
 
 from __future__ import annotations
 
-from .model import FailedCheck, FailureKind, Seen, Transcript
+from harness.results.model import FailedCheck, FailureKind, Seen, Transcript
 
 
 class Observed(AssertionError):

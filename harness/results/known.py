@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from .model import Verdict
-from .verdicts import ClaimVerdict
+from harness.results.model import Verdict
+from harness.results.verdicts import ClaimVerdict
 
 _SEEN_KEYS = ("status", "path", "pod", "reason")
 

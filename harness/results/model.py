@@ -345,6 +345,8 @@ class TestRecord:
     line: int | None = None  # article mode: the snippet's line
     setup: Json = None  # article mode: what the harness supplied and mapped
     known: dict[str, str] = field(default_factory=dict)  # claim -> why: refutations the project already knows
+    mutant: str = ""  # the mutant this run applied ("" for the objects as written)
+    mutation: str = ""  # the diff the mutant made to the objects the test applied
 
     def to_json(self) -> dict[str, Json]:
         out: dict[str, Json] = {
@@ -370,6 +372,9 @@ class TestRecord:
             out["setup"] = self.setup
         if self.known:
             out["known"] = dict(sorted(self.known.items()))
+        if self.mutant:
+            out["mutant"] = self.mutant
+            out["mutation"] = self.mutation
         return out
 
     @classmethod
@@ -388,4 +393,6 @@ class TestRecord:
             line=d.get("line"),
             setup=d.get("setup"),
             known=dict(d.get("known", {})),
+            mutant=str(d.get("mutant", "")),
+            mutation=str(d.get("mutation", "")),
         )

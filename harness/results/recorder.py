@@ -19,9 +19,10 @@ from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from . import normalise
-from .errors import CheckFailed, HarnessError, Observed
-from .model import (
+from harness.mutants import Mutant
+from harness.results import normalise
+from harness.results.errors import CheckFailed, HarnessError, Observed
+from harness.results.model import (
     CheckRecord,
     EvidenceItem,
     FailedCheck,
@@ -65,8 +66,13 @@ def one_line(exc: BaseException) -> str:
 class Recorder:
     """Checks, evidence, notes and observations of one test."""
 
-    def __init__(self, claims: tuple[str, ...] = (), *, suffixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, claims: tuple[str, ...] = (), *, suffixes: tuple[str, ...] = (), mutant: Mutant | None = None
+    ) -> None:
         self.claims = tuple(claims)
+        self.mutant = mutant  # the mutant this run of the test applies to its objects under test
+        self.mutations: list[str] = []  # the diffs it made
+        self.mutant_vars: dict[str, str] = {}  # what its values may name (${ingress_class}: the subject's class)
         self.suffixes = tuple(suffixes)
         self.checks: list[CheckRecord] = []
         self.items: list[EvidenceItem] = []
@@ -91,6 +97,11 @@ class Recorder:
         else:
             item = EvidenceItem(label, data=to_json(data))
         (self._open[-1] if self._open else self.items).append(item)
+
+    def mutated(self, diff: str) -> None:
+        """The mutant changed objects this test applies: the diff is evidence of the run."""
+        self.mutations.append(diff)
+        self.add(f"mutant {self.mutant.name if self.mutant else ''}", diff)
 
     def note(self, text: str) -> None:
         """A fact worth printing beside the verdict (e.g. what path the backend saw)."""
@@ -233,4 +244,6 @@ class Recorder:
             evidence_dir=evidence_dir,
             line=line,
             setup=setup,
+            mutant=self.mutant.name if self.mutant else "",
+            mutation="\n".join(self.mutations),
         )

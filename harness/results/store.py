@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import TestRecord
+from harness.results.model import TestRecord
 
 
 class StoreError(ValueError):

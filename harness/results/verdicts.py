@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import CheckRecord, FailedCheck, Outcome, TestRecord, Verdict
+from harness.results.model import CheckRecord, FailedCheck, Outcome, TestRecord, Verdict
 
 
 @dataclass(frozen=True)
