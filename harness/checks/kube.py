@@ -434,17 +434,24 @@ class Kube:
             .items
         )
 
-    def wait_endpoints(self, namespace: str, service: str, *, deadline: float | None = None) -> builtins.list[str]:
-        """Wait until a Service has ready endpoints; returns their pod names."""
+    def wait_endpoints(
+        self, namespace: str, service: str, *, count: int = 1, deadline: float | None = None
+    ) -> builtins.list[str]:
+        """Wait until a Service has at least ``count`` ready endpoints (pods);
+        returns their pod names."""
 
         def ready() -> builtins.list[str]:
             pods = sorted(
-                ep.target_ref.name
-                for s in self._endpoint_slices(namespace, service)
-                for ep in (s.endpoints or [])
-                if ep.conditions and ep.conditions.ready and ep.target_ref
+                {
+                    ep.target_ref.name
+                    for s in self._endpoint_slices(namespace, service)
+                    for ep in (s.endpoints or [])
+                    if ep.conditions and ep.conditions.ready and ep.target_ref
+                }
             )
-            assert pods, f"service {namespace}/{service} has no ready endpoints"
+            assert len(pods) >= count, (
+                f"service {namespace}/{service} has {len(pods)} ready endpoint(s), wanted {count}"
+            )
             return pods
 
         return eventually(

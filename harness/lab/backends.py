@@ -39,7 +39,7 @@ def deploy_echo(
             ),
             namespace=ns,
         )
-    return {name: Backend(name, ns, tuple(kube.wait_endpoints(ns, name))) for name in names}
+    return {name: Backend(name, ns, tuple(kube.wait_endpoints(ns, name, count=replicas))) for name in names}
 
 
 def deploy_tcp_echo_pods(kube: Kube, ns: str, name: str, *, port: int, replicas: int = 1) -> None:
@@ -66,7 +66,7 @@ def deploy_udp_echo(kube: Kube, ns: str, name: str, *, replicas: int = 1, servic
         ),
         namespace=ns,
     )
-    return Backend(name, ns, tuple(kube.wait_endpoints(ns, name)))
+    return Backend(name, ns, tuple(kube.wait_endpoints(ns, name, count=replicas)))
 
 
 def dns_txt_query(name: str, ident: int = 0x4858) -> bytes:
