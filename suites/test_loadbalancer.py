@@ -17,6 +17,7 @@ from harness.lab.addons import metallb
 from harness.lab.backends import UDP_WHOAMI, deploy_tcp_echo_pods, deploy_udp_echo
 
 TCP_APP_PORT = 1883
+TCP_APP_REPLICAS = 2
 # Plain TCP: the echo server in TCP mode greets, and answers TEST with one JSON line naming the pod.
 REACHES_TCP_APP = Expectation(Request("tcp", port=TCP_APP_PORT), Response(backend="tcp-app"), label="tcp probe")
 
@@ -24,7 +25,7 @@ REACHES_TCP_APP = Expectation(Request("tcp", port=TCP_APP_PORT), Response(backen
 def tcp_app(kube, ns, evidence) -> str:
     """The guide's tcp-app Service verbatim (the object under test), echo
     pods behind it on 1883; returns its external address."""
-    deploy_tcp_echo_pods(kube, ns, "tcp-app", port=TCP_APP_PORT, replicas=2)
+    deploy_tcp_echo_pods(kube, ns, "tcp-app", port=TCP_APP_PORT, replicas=TCP_APP_REPLICAS)
     applied(kube, load_manifest("guide/tcp-app-service.yaml"), evidence, namespace=ns)
     with evidence.check("the guide's tcp-app Service gets an external address"):
         return kube.wait_load_balancer(ns, "tcp-app")
@@ -44,7 +45,11 @@ def test_tcp_app_gets_an_external_address(kube, ns, addon_context, evidence):
 @pytest.mark.claim("lb-l4-reach")
 def test_tcp_to_external_address_reaches_tcp_app_pods(kube, ns, timeouts, evidence):
     address = tcp_app(kube, ns, evidence)
-    scene = Scene(address=address, timeouts=timeouts, backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app")})
+    scene = Scene(
+        address=address,
+        timeouts=timeouts,
+        backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app", count=TCP_APP_REPLICAS)},
+    )
     verify(REACHES_TCP_APP, scene, evidence, hint=f"kubectl -n {ns} get endpointslices; MetalLB speaker logs")
 
 
@@ -100,6 +105,10 @@ def test_tcp_app_node_port_reaches_tcp_app_pods(kube, ns, timeouts, evidence):
     nodes = kube.core.list_node().items
     address = next(a.address for a in nodes[0].status.addresses if a.type == "InternalIP")
     evidence.add("node port", {"service": "tcp-app", "node": nodes[0].metadata.name, "address": address, "port": port})
-    scene = Scene(address=address, timeouts=timeouts, backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app")})
+    scene = Scene(
+        address=address,
+        timeouts=timeouts,
+        backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app", count=TCP_APP_REPLICAS)},
+    )
     row = Expectation(Request("tcp", port=port), Response(backend="tcp-app"), label="node port probe")
     verify(row, scene, evidence, hint=f"kubectl -n {ns} get svc tcp-app; kube-proxy logs")

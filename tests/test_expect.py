@@ -314,3 +314,27 @@ def test_latency_rounds_are_interleaved_and_paired(traefik, backends):
     assert latency.paired_median_difference([3.0, 5.0, 4.0], [1.0, 1.0, 1.0]) == 3.0
     with pytest.raises(latency.LatencyError, match="answered 404"):
         latency.measure_rounds([(proxied, "nobody.example.com")], n=1, warmup=0)
+
+
+def test_a_pod_of_the_expected_deployment_missing_from_the_scene_is_the_harness_s_mistake(backends, fast_timeouts):
+    """Two replicas, the scene read when one was ready: the second answering
+    is not a misroute of the guide's objects but a stale scene, said as a
+    harness error (never a refutation)."""
+    from harness.results.errors import HarnessError
+
+    api = backends["api-svc-pod"]
+    scene = Scene(address="127.0.0.1", timeouts=fast_timeouts, backends={"udp-echo": ["udp-echo-66d57b9c66-sc7rm"]})
+    row = Expectation(Request("http", "x.example.com", port=api.port), Response(backend="udp-echo"))
+    api.answer_as("udp-echo-66d57b9c66-t766p")
+    try:
+        with pytest.raises(HarnessError, match="a pod of its own Deployment that the scene does not list"):
+            verify(row, scene, Recorder())
+        # a pod of another Deployment whose name starts the same (app-1-unready for app-1) is a misroute
+        scene = Scene(address="127.0.0.1", timeouts=fast_timeouts, backends={"app-1": ["app-1-66d57b9c66-sc7rm"]})
+        api.answer_as("app-1-unready-5b7c9d8f6c-x2x9k")
+        row = Expectation(Request("http", "x.example.com", port=api.port), Response(backend="app-1"))
+        with pytest.raises(CheckFailed) as info:
+            verify(row, scene, Recorder())
+        assert info.value.failed.kind is FailureKind.MISROUTE
+    finally:
+        api.answer_as("api-svc-pod")

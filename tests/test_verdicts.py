@@ -259,3 +259,24 @@ def test_metallb_present_with_a_403_raises_instead_of_reading_as_not_installed(t
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_check_inside_a_check_is_part_of_it_recorded_once():
+    """An article's derived check runs its rows (each a verify, itself a check
+    block) inside its own block: one record, with the rows' evidence, and a
+    row's failure is the outer check's."""
+    rec = Recorder()
+    with rec.check("Ingress web: / -> web", soft=True):
+        with rec.check("row 1"):
+            rec.add("row 1", {"status": 200})
+        with rec.check("row 2"):
+            rec.add("row 2", {"status": 200})
+    with rec.check("Ingress web: /api -> api", soft=True):
+        with rec.check("row 3"):
+            raise AssertionError("status 404")
+    assert [(c.label, c.verdict) for c in rec.checks] == [
+        ("Ingress web: / -> web", Verdict.HOLDS),
+        ("Ingress web: /api -> api", Verdict.DOES_NOT_HOLD),
+    ]
+    assert [e.label for e in rec.checks[0].evidence] == ["row 1", "row 2"]
+    assert rec.checks[1].failed is not None and rec.checks[1].failed.check == "row 3"

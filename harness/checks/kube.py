@@ -434,17 +434,24 @@ class Kube:
             .items
         )
 
-    def wait_endpoints(self, namespace: str, service: str, *, deadline: float | None = None) -> builtins.list[str]:
-        """Wait until a Service has ready endpoints; returns their pod names."""
+    def wait_endpoints(
+        self, namespace: str, service: str, *, count: int = 1, deadline: float | None = None
+    ) -> builtins.list[str]:
+        """Wait until a Service has at least ``count`` ready endpoints (pods);
+        returns their pod names."""
 
         def ready() -> builtins.list[str]:
             pods = sorted(
-                ep.target_ref.name
-                for s in self._endpoint_slices(namespace, service)
-                for ep in (s.endpoints or [])
-                if ep.conditions and ep.conditions.ready and ep.target_ref
+                {
+                    ep.target_ref.name
+                    for s in self._endpoint_slices(namespace, service)
+                    for ep in (s.endpoints or [])
+                    if ep.conditions and ep.conditions.ready and ep.target_ref
+                }
             )
-            assert pods, f"service {namespace}/{service} has no ready endpoints"
+            assert len(pods) >= count, (
+                f"service {namespace}/{service} has {len(pods)} ready endpoint(s), wanted {count}"
+            )
             return pods
 
         return eventually(
@@ -458,13 +465,14 @@ class Kube:
         )
 
     def wait_pods_ready(
-        self, namespace: str, label_selector: str, *, deadline: float | None = None
+        self, namespace: str, label_selector: str, *, count: int = 1, deadline: float | None = None
     ) -> builtins.list[str]:
-        """Wait until the pods ``label_selector`` selects exist and are all Ready; returns their names."""
+        """Wait until at least ``count`` pods ``label_selector`` selects exist
+        and all of them are Ready; returns their names."""
 
         def ready() -> builtins.list[str]:
             pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
-            assert pods, f"no pod in {namespace} matches {label_selector}"
+            assert len(pods) >= count, f"{len(pods)} pod(s) in {namespace} match {label_selector}, wanted {count}"
             waiting = [
                 p.metadata.name
                 for p in pods

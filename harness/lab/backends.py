@@ -50,7 +50,7 @@ def deploy_echo(
             "backends/echo.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE, service_type=service_type
         )
         _apply(kube, docs, ns, under_test)
-    return {name: Backend(name, ns, _pods(kube, ns, name, under_test)) for name in names}
+    return {name: Backend(name, ns, _pods(kube, ns, name, under_test, replicas)) for name in names}
 
 
 def deploy_tcp_echo_pods(kube: Kube, ns: str, name: str, *, port: int, replicas: int = 1) -> None:
@@ -83,16 +83,16 @@ def deploy_udp_echo(
         "backends/udp-echo.yaml", name=name, replicas=replicas, image=COREDNS_IMAGE, service_type=service_type
     )
     _apply(kube, docs, ns, under_test)
-    return Backend(name, ns, _pods(kube, ns, name, under_test))
+    return Backend(name, ns, _pods(kube, ns, name, under_test, replicas))
 
 
-def _pods(kube: Kube, ns: str, name: str, under_test: Sink | None) -> tuple[str, ...]:
+def _pods(kube: Kube, ns: str, name: str, under_test: Sink | None, replicas: int) -> tuple[str, ...]:
     """The backend's pods once ready: by the Service's endpoints, or, when the
     Service is under test (a mutant may break its selector), by the pods' own
     label, so a broken Service is the claim's failure, not the harness's."""
     if under_test is None:
-        return tuple(kube.wait_endpoints(ns, name))
-    return tuple(kube.wait_pods_ready(ns, f"app={name}"))
+        return tuple(kube.wait_endpoints(ns, name, count=replicas))
+    return tuple(kube.wait_pods_ready(ns, f"app={name}", count=replicas))
 
 
 def dns_txt_query(name: str, ident: int = 0x4858) -> bytes:

@@ -60,19 +60,22 @@ def derive(doc: ClaimsReport) -> list[Finding]:
     rows = {r.id: r for r in doc.claims}
 
     # 1. checks that do not hold: one finding per failed check, pinned on the claim it declares first
-    failed: dict[tuple[str, str, str], tuple[FailedCheck, list[str], str]] = {}
+    failed: dict[tuple[str, str, str], tuple[FailedCheck, list[str], dict[str, str]]] = {}
     for row in doc.claims:
         for cell in row.cells:
             if cell.verdict is not Verdict.DOES_NOT_HOLD:
                 continue
             for f in cell.failed:
                 key = _failure_key(cell.subject, f)
-                entry = failed.setdefault(key, (f, [], cell.known))
+                entry = failed.setdefault(key, (f, [], {}))
                 if row.id not in entry[1]:
                     entry[1].append(row.id)
-    for (subject, _check, _seen), (f, resting, known) in failed.items():
+                if cell.known:
+                    entry[2][row.id] = cell.known
+    for (subject, _check, _seen), (f, resting, knowns) in failed.items():
         declared = [c for c in f.claims if c in rows]
         primary = declared[0] if declared else resting[0]
+        known = knowns.get(primary, "")
         others = [c for c in dict.fromkeys([*declared, *resting]) if c != primary]
         row = rows[primary]
         text = f"The guide says “{row.quote}”. Checked on {subject}: {row.checks} It does not hold: {f.reason}."

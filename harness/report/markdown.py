@@ -22,7 +22,7 @@ def render_markdown(doc: ClaimsReport, *, html_link: str = "claims-report.html")
     for i, f in enumerate(doc.findings, 1):
         lines.append(f"{i}. **{f.title}** {normalise.stable(f.text)}")
         for corr in f.corrections:
-            verdicts = ", ".join(f"{s}: {MARK[v]}" for s, v in corr.verdicts.items())
+            verdicts = ", ".join(f"{s}: {MARK[v]}" for s, v in corr.verdicts.items()) or "not checked in this run"
             lines.append(f"   - Correction `{corr.id}` ({verdicts}): {', '.join(sorted(set(corr.manifests.values())))}")
     lines.append("")
     lines += ["## Matrix", "", ", ".join(f"{n} {v.value}" for v, n in doc.summary.items() if n), ""]

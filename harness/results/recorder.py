@@ -156,8 +156,22 @@ class Recorder:
         goes on (article mode: one check of a snippet does not stop the
         next); otherwise :class:`CheckFailed` stops the test. A
         ``precondition`` (an object applied as written) is recorded only when
-        it fails: meeting it is no verdict."""
+        it fails: meeting it is no verdict.
+
+        A block inside another (a row ``verify``-ed within a check of an
+        article's object) is part of the outer check: its evidence goes to
+        the outer one, and its failure is the outer one's, recorded once."""
         backs = self.claims_of(claims)
+        if self._open:
+            try:
+                yield
+            except CheckFailed:
+                raise
+            except Observed as exc:
+                raise CheckFailed(exc.failed(backs, label)) from None
+            except AssertionError as exc:
+                raise CheckFailed(FailedCheck(label, "", Seen(one_line(exc)), FailureKind.ASSERTION, backs)) from None
+            return
         evidence: list[EvidenceItem] = []
         self._open.append(evidence)
 
