@@ -3,6 +3,7 @@
 #   make lint     ruff (format and lint), mypy, and the layers of harness/ (import-linter)
 #   make e2e      set up everything, run the suites on a kind cluster, write the claims report
 #                 (ARTICLE=PATH.md also checks that article's YAML: reports/article-report.md)
+#   make mutants  each claim's tests under its mutants: every check must be able to fail (MUTANTS=1 make e2e: both)
 #   make images   build every image the e2e needs from packages (offline machines)
 #   make diagnose TARGET=ingress/web NS=shop   name what is wrong with an exposure, and the fix
 #   make clean    remove what the harness created
@@ -21,6 +22,10 @@ ifneq ($(SOURCES),)
 export HARNESS_SOURCES := $(abspath $(SOURCES))
 endif
 PYTEST_ARGS ?=
+# MUTANTS=1: also run each claim's tests under its mutants (harness/mutants.yaml); MUTANT_SUBJECTS: only on these
+MUTANTS ?=
+MUTANT_SUBJECTS ?=
+MUTANT_ARGS = $(if $(MUTANT_SUBJECTS),--mutant-subjects=$(MUTANT_SUBJECTS))
 # make diagnose: KIND/NAME, its namespace, and a kubeconfig (empty: $KUBECONFIG or ~/.kube/config)
 TARGET ?=
 NS ?= default
@@ -28,7 +33,7 @@ KUBECONFIG_PATH ?=
 # A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
 ARTICLE ?=
 
-.PHONY: venv lint test e2e diagnose images bench bench-latency bench-article-plan clean clean-images
+.PHONY: venv lint test e2e mutants diagnose images bench bench-latency bench-article-plan clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,7 +56,14 @@ test: lint
 e2e: venv
 	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
 	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) \
-	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(if $(ARTICLE),--article=$(abspath $(ARTICLE))) $(PYTEST_ARGS)
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(if $(ARTICLE),--article=$(abspath $(ARTICLE))) \
+	  $(if $(MUTANTS),--mutants $(MUTANT_ARGS)) $(PYTEST_ARGS)
+
+# the mutants alone: each claim's tests under each of its mutants; a claim must read "does not hold" under each
+mutants: venv
+	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
+	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) --mutants -m mutant $(MUTANT_ARGS) \
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
 
 # exit status: 0 no problem found, 1 problems found, 2 bad input (missing object, unreachable cluster, RBAC)
 diagnose: venv

@@ -43,6 +43,7 @@ from harness.lab.backends import Backend, deploy_echo, deploy_tcp_echo_pods, sec
 from harness.options import ROOT
 
 from .conftest import gateway_scene, gateway_vars, scene_for
+from .test_troubleshooting import positive_control
 
 GW = "gateway.networking.k8s.io/v1"
 
@@ -129,7 +130,9 @@ def _ingress(controller, scene, manifest: str, **values) -> list[dict]:
 
 @pytest.mark.claim("troubleshoot-ingress-class")
 def test_ingress_class_typo_is_named_and_fixed(controller, kube, ns, timeouts, evidence):
-    scene = scene_for(controller, timeouts, ns, backends=_shop(kube, ns), hosts=["shop.example.com"])
+    scene = scene_for(
+        controller, timeouts, ns, backends=_shop(kube, ns), hosts=["shop.example.com", "control.example.com"]
+    )
     typo = f"{controller.ingress_class}-typo"
     applied(
         kube,
@@ -137,6 +140,7 @@ def test_ingress_class_typo_is_named_and_fixed(controller, kube, ns, timeouts, e
         evidence,
         namespace=ns,
     )
+    positive_control(controller, kube, ns, scene, "shop", evidence)
     throughout(UNROUTED, scene, evidence)
     d = diagnosed(kube, "ingress/shop", ns, timeouts, evidence, "no-ingressclass")
     evidence.note(f"diagnosis: {d.findings[0].summary}")
@@ -149,7 +153,9 @@ def test_ingress_class_typo_is_named_and_fixed(controller, kube, ns, timeouts, e
 def test_ingress_class_no_controller_serves_is_named_and_fixed(
     controller, kube, ns, timeouts, evidence, cluster_scoped
 ):
-    scene = scene_for(controller, timeouts, ns, backends=_shop(kube, ns), hosts=["shop.example.com"])
+    scene = scene_for(
+        controller, timeouts, ns, backends=_shop(kube, ns), hosts=["shop.example.com", "control.example.com"]
+    )
     orphan = load_manifest("troubleshooting/unserved-ingressclass.yaml", name=f"unserved-{ns.rsplit('-', 1)[-1]}")
     cluster_scoped.extend(orphan)
     kube.apply(orphan)
@@ -159,6 +165,7 @@ def test_ingress_class_no_controller_serves_is_named_and_fixed(
         evidence,
         namespace=ns,
     )
+    positive_control(controller, kube, ns, scene, "shop", evidence)
     throughout(UNROUTED, scene, evidence)
     d = diagnosed(kube, "ingress/shop", ns, timeouts, evidence, "class-not-served")
     evidence.note(f"diagnosis: {d.findings[0].summary}")

@@ -48,7 +48,7 @@ def test_tcp_to_external_address_reaches_tcp_app_pods(kube, ns, timeouts, eviden
     scene = Scene(
         address=address,
         timeouts=timeouts,
-        backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app", count=TCP_APP_REPLICAS)},
+        backends={"tcp-app": kube.wait_pods_ready(ns, "app=tcp-app", count=TCP_APP_REPLICAS)},
     )
     verify(REACHES_TCP_APP, scene, evidence, hint=f"kubectl -n {ns} get endpointslices; MetalLB speaker logs")
 
@@ -108,7 +108,7 @@ def test_tcp_app_node_port_reaches_tcp_app_pods(kube, ns, timeouts, evidence):
     scene = Scene(
         address=address,
         timeouts=timeouts,
-        backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app", count=TCP_APP_REPLICAS)},
+        backends={"tcp-app": kube.wait_pods_ready(ns, "app=tcp-app", count=TCP_APP_REPLICAS)},
     )
     row = Expectation(Request("tcp", port=port), Response(backend="tcp-app"), label="node port probe")
     verify(row, scene, evidence, hint=f"kubectl -n {ns} get svc tcp-app; kube-proxy logs")

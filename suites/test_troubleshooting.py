@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks.expect import Expectation, Request, Response, Scene, applied, http, throughout, verify
+from harness.checks.consistency import consistently
+from harness.checks.expect import (
+    Expectation,
+    Request,
+    Response,
+    Scene,
+    applied,
+    describe,
+    http,
+    probe,
+    throughout,
+    verify,
+)
 from harness.checks.manifests import load_manifest, rename_hosts
 from harness.lab.backends import deploy_echo
 
@@ -27,6 +39,26 @@ def _through(address: str, label: str, *, reached: bool) -> Expectation:
         Response(status=200 if reached else None, backend="shop", reached=reached),
         label=label,
     )
+
+
+def positive_control(controller, kube, ns: str, scene: Scene, service: str, evidence) -> None:
+    """Before a window in which an Ingress must stay unrouted: an Ingress of
+    the controller's class applied after it is routed, so the controller has
+    had its chance at what came before (a window that began before it had
+    reconciled would pass whatever it then did). The control is the
+    harness's own object: its failure is an error, never a verdict."""
+    kube.apply(
+        rename_hosts(
+            load_manifest(
+                "troubleshooting/control-ingress.yaml", ingress_class=controller.ingress_class, service=service
+            ),
+            dict(scene.hosts),
+        ),
+        namespace=ns,
+    )
+    row = http("control.example.com", backend=service, label="positive control: control.example.com")
+    _, transcript = consistently(probe(row, scene), what=describe(row, scene), timeouts=scene.timeouts)
+    evidence.add("positive control (the controller has read what was applied before it)", transcript)
 
 
 def _lb_services(kube, ns, spec: dict[str, tuple[str, int]], evidence) -> None:

@@ -37,6 +37,11 @@ def test_every_mutant_changes_what_its_test_applies():
     orphan = load_manifest("troubleshooting/orphan-ingress.yaml")
     served = mutate(orphan, mutants.BY_NAME["unserved-ingress-given-the-class"], {"ingress_class": "traefik"})
     assert served.docs[0]["spec"]["ingressClassName"] == "traefik"
+    # ${...} in what a replace matches too: only the fixed Ingress (the subject's class) is broken, not the typo
+    for cls, want in (("nginx", "nothing-serves-this"), ("nginx-typo", "nginx-typo")):
+        shop = load_manifest("troubleshooting/shop-ingress.yaml", ingress_class=cls)
+        fixed = mutate(shop, mutants.BY_NAME["typo-fix-unserved"], {"ingress_class": "nginx"})
+        assert fixed.docs[0]["spec"]["ingressClassName"] == want
     # numbers compared as written: the fixed Service's targetPort 3000
     svc = load_manifest("troubleshooting/echo-lb-service.yaml", name="x", selector="shop", target_port=3000)
     assert mutate(svc, mutants.BY_NAME["l4-fix-wrong-port"]).docs[0]["spec"]["ports"][0]["targetPort"] == 3999

@@ -68,7 +68,7 @@ def _edit(doc: dict[str, Any], e: Edit, variables: dict[str, str]) -> dict[str, 
         a, b = _fill(list(e.swap), variables)
         out = _strings(out, {a: b, b: a})
     if e.replace:
-        out = _strings(out, {k: _fill(v, variables) for k, v in e.replace})
+        out = _strings(out, {_fill(k, variables): _fill(v, variables) for k, v in e.replace})
     for path, raw in e.set:
         value = _fill(raw, variables)
         found = _walk(out, path, create=True)

@@ -164,6 +164,7 @@ def _mutant_of(item: pytest.Item) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m mutant` selects on the marker it adds
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         validate(item)
