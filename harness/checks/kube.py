@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import copy
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,21 +276,33 @@ class Kube:
     ) -> Any:
         """Wait until the controller rejects a route (or Gateway) with
         ``reason`` in its status, the conditions going to ``sink``: for
-        checks that something must *not* be attached or resolved."""
+        checks that something must *not* be attached or resolved. Accepted
+        (and resolved) by every parent, unchanged for ``rejection_settle``
+        seconds, is an answer too: it fails then, not at the deadline."""
         what = f"{kind} {namespace}/{name} rejected with {reason}"
+        since: list[float] = []
 
         def rejected() -> Any:
             state, detail = gate_state(self.get(api_version, kind, name, namespace) or {})
+            if state == "ready":
+                since[:] = since or [time.monotonic()]
+                if time.monotonic() - since[0] >= self.timeouts.rejection_settle:
+                    raise _Final(f"accepted for {self.timeouts.rejection_settle:.0f}s: {detail}")
+            else:
+                since.clear()
             assert state == "rejected" and reason in str(detail), f"{state}: {detail}"
             return detail
 
-        detail = eventually(
-            rejected,
-            what=what,
-            timeouts=self.timeouts,
-            deadline=self.timeouts.object_ready,
-            hint=f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml; controller logs",
-        )
+        try:
+            detail = eventually(
+                rejected,
+                what=what,
+                timeouts=self.timeouts,
+                deadline=self.timeouts.object_ready,
+                hint=f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml; controller logs",
+            )
+        except _Final as exc:
+            raise WaitTimedOut(what, f"rejected with {reason}", Seen(str(exc))) from None
         if sink is not None:
             sink.add(f"status of {kind} {name}", {"rejected": detail})
         return detail
@@ -508,21 +521,32 @@ class Kube:
         return None
 
     def wait_load_balancer(self, namespace: str, service: str, *, deadline: float | None = None) -> str:
+        """Wait until a Service has an external address. A Service that is
+        not of type LoadBalancer asks for none: that is an answer at once."""
+
         def assigned() -> str:
-            addr = self.load_balancer_address(namespace, service)
+            svc = self.core.read_namespaced_service(service, namespace)
+            if svc.spec.type != "LoadBalancer":
+                raise _Final(f"service {namespace}/{service} is of type {svc.spec.type}: it asks for no load balancer")
+            ingress = (svc.status.load_balancer and svc.status.load_balancer.ingress) or []
+            addr = next((i.ip or i.hostname for i in ingress if i.ip or i.hostname), None)
             assert addr, f"service {namespace}/{service} has no load-balancer address yet"
             return addr
 
-        return eventually(
-            assigned,
-            what=f"load-balancer address of {namespace}/{service}",
-            timeouts=self.timeouts,
-            deadline=deadline or self.timeouts.load_balancer_address,
-            hint=lambda: (
-                f"events of service {service}: {self.event_lines(namespace, service) or 'none'}; "
-                "MetalLB controller logs"
-            ),
-        )
+        what = f"load-balancer address of {namespace}/{service}"
+        try:
+            return eventually(
+                assigned,
+                what=what,
+                timeouts=self.timeouts,
+                deadline=deadline or self.timeouts.load_balancer_address,
+                hint=lambda: (
+                    f"events of service {service}: {self.event_lines(namespace, service) or 'none'}; "
+                    "MetalLB controller logs"
+                ),
+            )
+        except _Final as exc:
+            raise WaitTimedOut(what, "an external address", Seen(str(exc))) from None
 
     def wait_crds(self, names: Iterable[str], *, deadline: float | None = None) -> None:
         ext = k8s.ApiextensionsV1Api(self.api_client)

@@ -5,6 +5,7 @@ worker recorded."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,9 +14,10 @@ from harness.lab import cluster as clusters
 from harness.lab.addons import subject_notices
 from harness.pytest.plugin import REPORT, elapsed, is_worker, options, run_id
 from harness.report.build import build
-from harness.report.document import Run
+from harness.report.document import CellRef, Run
 from harness.report.write import write_documents
 from harness.results import store
+from harness.results.known import stale
 
 
 @pytest.hookimpl(tryfirst=True)  # before the cluster is released (harness.pytest.session)
@@ -46,6 +48,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         expected=expected,
         interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
     )
+    gone = stale(opts.known_refutations, doc.cell_verdicts())
+    if gone:  # judged over the whole run: a claim several tests check holds when all of them held
+        doc.status = replace(
+            doc.status,
+            stale_known=tuple(
+                CellRef(k.claim, k.subject, f"listed as a known refutation ({k.describe()}) but holds now: remove it")
+                for k in gone
+            ),
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        config.stash[STALE] = [f"harness: {e.claim} on {e.subject} is {e.why}" for e in doc.status.stale_known]
     md_path = write_documents(opts.report_dir, doc)
     config.stash[REPORT] = md_path
     # timings stay out of the report body (it must diff cleanly): own file
@@ -71,7 +84,12 @@ def client_versions() -> dict[str, str]:
     return out
 
 
+STALE = pytest.StashKey[list[str]]()
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for line in config.stash.get(STALE, []):
+        terminalreporter.write_line(line, red=True)
     md = config.stash.get(REPORT, None)
     if md:
         terminalreporter.write_sep("-", "claims report")

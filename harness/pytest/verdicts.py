@@ -98,14 +98,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if rep.failed and outcome is Outcome.FAILED and j.known and not j.fails_run:
         rep.outcome = "skipped"  # reported xfail: the project knows this refutation, seen this way
         rep.wasxfail = "known refutation: " + "; ".join(dict.fromkeys(k.describe() for _, k in j.known))
-    if j.now_hold:
-        rep.outcome = "failed"
-        rep.longrepr = "harness: " + "; ".join(
-            f"{k.claim} on {k.subject} is listed as a known refutation but now holds; remove it from the known "
-            "refutations"
-            for k in j.now_hold
-        )
-    elif rep.passed and j.errors:
+    if rep.passed and j.errors:
         rep.outcome = "failed"
         rep.longrepr = "harness: " + "; ".join(v.reason for v in j.errors)
     elif rep.passed and j.new:  # soft checks that did not hold: the test ran on, its claims do not hold

@@ -253,6 +253,7 @@ class Status:
     not_selected: tuple[str, ...] = ()  # claims the run did not select at all (narrowed controllers, -k)
     errors: tuple[CellRef, ...] = ()  # cells where the harness could not do its job: the run fails
     mutants: tuple[CellRef, ...] = ()  # mutants that survived or proved nothing: the run fails
+    stale_known: tuple[CellRef, ...] = ()  # listed known refutations whose claim now holds: the run fails
 
     def to_json(self) -> dict[str, Json]:
         return {
@@ -261,6 +262,7 @@ class Status:
             "not_selected": list(self.not_selected),
             "errors": [vars(c) for c in self.errors],
             "mutants": [vars(c) for c in self.mutants],
+            "stale_known": [vars(c) for c in self.stale_known],
         }
 
     @classmethod
@@ -271,6 +273,7 @@ class Status:
             not_selected=tuple(d.get("not_selected", ())),
             errors=tuple(CellRef(**c) for c in d.get("errors", ())),
             mutants=tuple(CellRef(**c) for c in d.get("mutants", ())),
+            stale_known=tuple(CellRef(**c) for c in d.get("stale_known", ())),
         )
 
 
@@ -313,6 +316,9 @@ class ClaimsReport:
     runs: list[Run] = field(default_factory=list)
     subject_notes: dict[str, str] = field(default_factory=dict)
     latency: dict[str, Latency] = field(default_factory=dict)
+
+    def cell_verdicts(self) -> dict[tuple[str, str], Verdict]:
+        return {(row.id, c.subject): c.verdict for row in self.rows() for c in row.cells}
 
     @property
     def summary(self) -> dict[Verdict, int]:

@@ -29,6 +29,9 @@ def status_lines(doc: ClaimsReport) -> list[str]:
             "the run fails):"
         )
         lines += [f"{e.claim} on {e.subject}: {normalise.stable(short(e.why))}" for e in st.errors]
+    if st.stale_known:
+        lines.append(f"{len(st.stale_known)} listed known refutation(s) now hold (the run fails; update the list):")
+        lines += [f"{e.claim} on {e.subject}: {e.why}" for e in st.stale_known]
     if st.mutants:
         lines.append(
             f"{len(st.mutants)} mutant run(s) proved nothing or found a check that cannot fail (the run fails):"

@@ -13,7 +13,7 @@ holds.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,15 +121,16 @@ class Judgement:
 
     known: tuple[tuple[ClaimVerdict, KnownRefutation], ...]  # refutations the project knows: reported, not failing
     new: tuple[ClaimVerdict, ...]  # refutations nobody listed (or listed as seen otherwise): fail the run
-    now_hold: tuple[KnownRefutation, ...]  # listed refutations whose claim now holds: fail the run
     errors: tuple[ClaimVerdict, ...]  # the harness could not do its job: fail the run
 
     @property
     def fails_run(self) -> bool:
-        return bool(self.new or self.now_hold or self.errors)
+        return bool(self.new or self.errors)
 
 
 def judge(verdicts: Iterable[ClaimVerdict], known: Iterable[KnownRefutation]) -> Judgement:
+    """What one test's claim verdicts mean for the run (a known refutation
+    that now holds is judged on the whole run's cells: :func:`stale`)."""
     verdicts = list(verdicts)
     known = list(known)
     matched, new, errors = [], [], []
@@ -142,6 +143,11 @@ def judge(verdicts: Iterable[ClaimVerdict], known: Iterable[KnownRefutation]) ->
                 new.append(v)
             else:
                 matched.append((v, entry))
-    holding = {(v.claim, v.subject) for v in verdicts if v.verdict is Verdict.HOLDS}
-    now_hold = [k for k in known if (k.claim, k.subject) in holding]
-    return Judgement(tuple(matched), tuple(new), tuple(now_hold), tuple(errors))
+    return Judgement(tuple(matched), tuple(new), tuple(errors))
+
+
+def stale(known: Iterable[KnownRefutation], cells: Mapping[tuple[str, str], Verdict]) -> list[KnownRefutation]:
+    """Listed refutations whose claim now holds on their subject, over the
+    whole run (a claim several tests check holds when all of them held):
+    the list is out of date, and the run fails until someone looks."""
+    return [k for k in known if cells.get((k.claim, k.subject)) is Verdict.HOLDS]
