@@ -26,6 +26,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q "${missing[@]}" >/dev/null
 fi
 
+# kind's nodes run systemd, kubelet and controllers that each take inotify
+# instances; the kernel's default of 128 per user runs out with a cluster or
+# two (MetalLB's controller then crash-loops): raise it as kind's own docs advise
+for kv in fs.inotify.max_user_instances=1024 fs.inotify.max_user_watches=1048576; do
+  sysctl -qw "$kv" 2>/dev/null || say "could not set $kv (kind clusters may run out of inotify instances)"
+done
+
 if docker info >/dev/null 2>&1; then
   say "a Docker engine already answers; using it"
   exit 0
