@@ -57,7 +57,8 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
         namespace=ns,
         claims=health,
     )
-    ready = {app: tuple(kube.wait_endpoints(ns, app)) for app in APPS}
+    # each app's own Deployment's pods (the unready pod of app-1 is another Deployment behind the same Service)
+    ready = {app: tuple(kube.wait_pods_ready(ns, f"app={app},!variant")) for app in APPS}
     unready = {p["metadata"]["name"] for p in kube.list("v1", "Pod", ns, label_selector="variant=unready")}
     assert unready, "the unready pod of app-1 was not created"
     backends = {app: Backend(app, ns, pods) for app, pods in ready.items()}
@@ -67,7 +68,8 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
     evidence.add("before: one load-balancer address per Service", before)
     for app, address in before.items():
         scene = scene_for(controller, timeouts, ns, backends=backends, address=address)
-        verify(http("any.example.com", backend=app, label=f"before: {address} -> {app}"), scene, evidence, claims=moved)
+        row = http("any.example.com", backend=app, label=f"before: {address} -> {app}")
+        verify(row, scene, evidence, claims=moved, soft=True)  # the health check below is judged either way
     lb_scene = scene_for(
         controller, timeouts, ns, backends={"unready": Backend("unready", ns, tuple(unready))}, address=before["app-1"]
     )
