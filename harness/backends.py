@@ -22,10 +22,16 @@ class Backend:
 
 
 def deploy_echo(
-    kube: Kube, ns: str, *names: str, replicas: int = 1, port: int = 3000, service_type: str = "ClusterIP"
+    kube: Kube,
+    ns: str,
+    *names: str,
+    replicas: int = 1,
+    port: int = 3000,
+    service_type: str = "ClusterIP",
+    service_port: int = 80,
 ) -> dict[str, Backend]:
-    """Deployment + Service (port 80) per name; waits until each Service has
-    ready endpoints."""
+    """Deployment + Service (port ``service_port``, named ``http``) per name;
+    waits until each Service has ready endpoints."""
     for name in names:
         kube.apply(
             load_manifest(
@@ -35,6 +41,7 @@ def deploy_echo(
                 port=port,
                 image=ECHO_IMAGE,
                 service_type=service_type,
+                service_port=service_port,
             ),
             namespace=ns,
         )

@@ -178,6 +178,8 @@ class HttpResult:
     certificate: Certificate | None = None
     elapsed_ms: float = 0.0
     method: str = "GET"
+    http_version: str = ""  # the response's protocol as the client read it ("HTTP/1.1")
+    redirects: tuple[str, ...] = ()  # redirects followed to get here ("308 https://host/"), when asked to follow
 
     def summary(self) -> dict[str, Any]:
         """The parts worth keeping as evidence (bodies truncated)."""
@@ -186,6 +188,8 @@ class HttpResult:
             "target": self.target,
             "status": self.status,
         }
+        if self.redirects:
+            out["redirects followed"] = list(self.redirects)
         if self.echo is not None:
             out["echo"] = {k: self.echo.get(k) for k in ("pod", "namespace", "path", "host", "tls") if k in self.echo}
         else:
@@ -346,6 +350,7 @@ def http_get(
         certificate=cert,
         elapsed_ms=(time.monotonic() - started) * 1000,
         method=method,
+        http_version=response.http_version,
     )
 
 

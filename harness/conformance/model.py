@@ -12,7 +12,7 @@ ride along in :class:`Published` so the report can set them side by side.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,8 @@ RESULTS_DIR = "conformance"  # under the report dir: one JSON file per run
 def write(report_dir: Path, run: ConformanceRun) -> Path:
     out = report_dir / RESULTS_DIR
     out.mkdir(parents=True, exist_ok=True)
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in f"{run.suite}-{run.implementation}-{run.profile}")
+    name = f"{run.suite}-{run.implementation}-{run.profile}"
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)
     path = out / f"{safe}.json"
     path.write_text(json.dumps(run.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return path
