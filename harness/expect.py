@@ -437,10 +437,10 @@ def _compare_http(exp: Expectation, scene: Scene, r: HttpResult) -> None:
         ("method", rs.seen_method),
         ("proto", rs.seen_proto),
     )
-    for key, want in seen_wanted:
-        if want is not None:
+    for key, expected in seen_wanted:
+        if expected is not None:
             got = r.echo.get(key)
-            assert got == want, f"{what}: the backend saw {key} {got!r}, wanted {want!r}"
+            assert got == expected, f"{what}: the backend saw {key} {got!r}, wanted {expected!r}"
     seen_headers = {k.lower(): v for k, v in (r.echo.get("headers") or {}).items()}
     for name, value in rs.seen_headers.items():
         values = seen_headers.get(name.lower())

@@ -47,6 +47,7 @@ pytest_plugins = [
     "harness.verdicts",
     "harness.reporting",
     "harness.article.pytest_plugin",
+    "harness.conformance.pytest_plugin",
 ]
 
 NOT_CHECKABLE = "not checkable here: "
