@@ -332,7 +332,7 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
             headers=dict(rq.headers),
             method=rq.method,
         )
-        return _follow(result, rq, scene, address, timeout) if rq.follow_redirects else result
+        return _follow(result, rq, scene, address, port, timeout) if rq.follow_redirects else result
 
     def check() -> Any:
         if not rs.reached:
@@ -349,22 +349,28 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
     return check
 
 
-def _follow(result: HttpResult, rq: Request, scene: Scene, address: str, timeout: float) -> HttpResult:
+def _follow(result: HttpResult, rq: Request, scene: Scene, address: str, port: int, timeout: float) -> HttpResult:
     """Follow ``result``'s redirects (see :class:`Request`); the last answer,
-    with the hops taken in its ``redirects``."""
+    with the hops taken in its ``redirects``. A relative Location stays on
+    the same scheme, port and host."""
     hops: list[str] = []
     while result.status in REDIRECTS and len(hops) < MAX_REDIRECTS:
         location = result.headers.get("location")
         if not location:
             break
         to = urlsplit(location)
-        https_next = (to.scheme or ("https" if result.url.startswith("https") else "http")) == "https"
-        host = to.hostname or result.host
+        was_https = result.url.startswith("https")
+        https_next = (to.scheme or ("https" if was_https else "http")) == "https"
+        if to.netloc:
+            host = to.hostname or result.host
+            port = to.port or DEFAULT_PORTS["https" if https_next else "http"]
+        else:
+            host = result.host
         path = (to.path or "/") + (f"?{to.query}" if to.query else "")
         hops.append(f"{result.status} {location}")
         result = http_get(
             address,
-            to.port or DEFAULT_PORTS["https" if https_next else "http"],
+            port,
             path,
             host=host,
             https=https_next,

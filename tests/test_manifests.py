@@ -52,9 +52,7 @@ def test_guide_text_contains_the_same_examples():
 
 def test_placeholders_must_all_be_filled():
     with pytest.raises(ManifestError, match=r"\$\{image\} has no value"):
-        load_manifest(
-            "backends/echo.yaml", name="x", replicas=1, port=3000, service_type="ClusterIP", service_port=80
-        )
+        load_manifest("backends/echo.yaml", name="x", replicas=1, port=3000, service_type="ClusterIP", service_port=80)
     docs = load_manifest(
         "backends/echo.yaml",
         name="api-svc",
