@@ -5,6 +5,8 @@
 #                 (ARTICLE=PATH.md also checks that article's YAML: reports/article-report.md)
 #   make images   build every image the e2e needs from packages (offline machines)
 #   make diagnose TARGET=ingress/web NS=shop   name what is wrong with an exposure, and the fix
+#   make conformance-ingress   SIG Network's Ingress conformance features on the Ingress controllers
+#                 (or beside the claims: make e2e CONFORMANCE=ingress)
 #   make clean    remove what the harness created
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -27,8 +29,18 @@ NS ?= default
 KUBECONFIG_PATH ?=
 # A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
 ARTICLE ?=
+# Upstream conformance suites the e2e also runs (suites/conformance; report: conformance-ingress.md): ingress.
+# Its scenarios of one IngressClass share an xdist worker, hence --dist loadgroup.
+CONFORMANCE ?=
+# ... on these controllers of CONTROLLERS only (empty: all of them), e.g. CONFORMANCE_CONTROLLERS=nginx
+CONFORMANCE_CONTROLLERS ?=
+comma := ,
+empty :=
+space := $(empty) $(empty)
+# the Ingress controllers of CONTROLLERS (envoy-gateway is a Gateway API implementation only)
+INGRESS_CONTROLLERS = $(subst $(space),$(comma),$(strip $(filter-out envoy-gateway,$(subst $(comma),$(space),$(CONTROLLERS)))))
 
-.PHONY: venv lint test e2e diagnose images bench bench-latency clean clean-images
+.PHONY: venv lint test e2e conformance-ingress diagnose images bench bench-latency clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,7 +62,15 @@ test: lint
 e2e: venv
 	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
 	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) \
-	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(if $(ARTICLE),--article=$(abspath $(ARTICLE))) $(PYTEST_ARGS)
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(if $(ARTICLE),--article=$(abspath $(ARTICLE))) \
+	  $(if $(CONFORMANCE),--conformance=$(CONFORMANCE) --dist loadgroup) \
+	  $(if $(CONFORMANCE_CONTROLLERS),--conformance-controllers=$(CONFORMANCE_CONTROLLERS)) $(PYTEST_ARGS)
+
+# the five Ingress features of kubernetes-sigs/ingress-controller-conformance (pinned archive) on the Ingress controllers
+conformance-ingress: venv
+	$(PY) -m pytest suites/conformance -n $(WORKERS) --dist loadgroup -p no:cacheprovider \
+	  --conformance=ingress --controllers=$(INGRESS_CONTROLLERS) --report-dir=$(REPORT_DIR) \
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
 
 # exit status: 0 no problem found, 1 problems found, 2 bad input (missing object, unreachable cluster, RBAC)
 diagnose: venv

@@ -233,7 +233,7 @@ def test_a_run_asking_for_the_features_stops_before_anything(tmp_path, case):
             fh.write(b"tampered")
     env = {**os.environ, "HARNESS_SOURCES": str(tmp_path)}
     r = subprocess.run(
-        [sys.executable, "-m", "pytest", "suites", "--conformance=ingress", "--controllers=nginx", "-p", "no:xdist"],
+        [sys.executable, "-m", "pytest", "suites", "--conformance=ingress", "--controllers=nginx", "-n", "0"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -286,7 +286,7 @@ def test_a_broken_ingress_in_a_step_is_named():
 
 def test_bad_conformance_options_are_one_line(tmp_path, features):
     r = subprocess.run(
-        [sys.executable, "-m", "pytest", "suites", "--conformance=ingres", "-p", "no:xdist"],
+        [sys.executable, "-m", "pytest", "suites", "--conformance=ingres", "-n", "0"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -309,7 +309,7 @@ def test_bad_conformance_options_are_one_line(tmp_path, features):
 
 def _collect(args: list[str]) -> list[str]:
     r = subprocess.run(
-        [sys.executable, "-m", "pytest", "suites/conformance", "--collect-only", "-q", "-p", "no:xdist", *args],
+        [sys.executable, "-m", "pytest", "suites/conformance", "--collect-only", "-q", "-n", "0", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -402,3 +402,51 @@ def test_claims_named_exist():
 
     named = {c for ids in ingress.FEATURE_CLAIMS.values() for c in ids} | {ingress.TLS_CLAIM}
     assert named <= set(claims.BY_ID)
+
+
+@needs_archive
+def test_online_without_the_archive_reads_the_pinned_commit_and_checks_each_file(tmp_path, monkeypatch):
+    """No network here: the upstream cache is seeded with what the commit serves (the archive's own
+    files), then one of them altered."""
+    import hashlib
+
+    from harness import upstream
+
+    monkeypatch.setattr(upstream, "CACHE", tmp_path / "cache")
+    monkeypatch.setenv("HARNESS_REGISTRY", "online")
+    real = ingress.features_dir()  # the archive's
+    for name in ingress.FEATURE_FILES:
+        url = ingress.RAW_URL.format(commit=ingress.COMMIT, file=name)
+        dest = tmp_path / "cache" / "files" / hashlib.sha256(url.encode()).hexdigest()[:20]
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes((real / name).read_bytes())
+    got = ingress.features_dir(tmp_path / "no-archive-here")
+    assert got.parent == tmp_path / "cache" / "src" and sorted(p.name for p in got.iterdir()) == sorted(
+        ingress.FEATURE_FILES
+    )
+    assert len(ingress.load(tmp_path / "no-archive-here")) == 5
+    with open(dest, "a") as fh:
+        fh.write("  Scenario: one more\n")
+    with pytest.raises(ingress.FeatureError, match=r"features/path_rules.feature from .* has sha256 .*not the pinned"):
+        ingress.features_dir(tmp_path / "no-archive-here")
+    monkeypatch.delenv("HARNESS_REGISTRY")  # offline (or undeclared): a missing archive is refused
+    with pytest.raises(SourceError, match="is missing from"):
+        ingress.features_dir(tmp_path / "no-archive-here")
+
+
+def test_the_features_run_on_the_controllers_asked_for():
+    on_nginx = _collect(["--conformance=ingress", "--conformance-controllers=nginx"])
+    assert len(on_nginx) == 30 and all("[nginx" in t and "[nginx-inc" not in t for t in on_nginx)
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "suites", "--collect-only", "-n", "0", "--conformance=ingress"]
+        + ["--controllers=traefik", "--conformance-controllers=nginx"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "ERROR: --conformance-controllers: nginx not among --controllers" in r.stderr
+    # a controller's scenarios run together, in file order (one Env at a time per worker)
+    both = _collect(["--conformance=ingress", "--controllers=nginx,traefik"])
+    assert [("[traefik" in t) for t in both] == [False] * 30 + [True] * 30
+    assert both[:6] == sorted(both[:6], key=both.index) and "default_backend" in both[0] and "path_rules" in both[29]

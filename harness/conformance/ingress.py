@@ -28,6 +28,8 @@ none (upstream's ``--ingress-class``).
 from __future__ import annotations
 
 import copy
+import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -39,6 +41,7 @@ from ..expect import Expectation, Request, Response
 from ..kube import ManifestError, load_manifest, parse_manifest
 from ..sources import Archive, SourceError
 
+REGISTRY_ENV = "HARNESS_REGISTRY"  # harness/offline.py: "online" declares the run online
 SOURCE = Archive(
     "ingress-controller-conformance",
     "f91a799",
@@ -46,13 +49,18 @@ SOURCE = Archive(
     "github.com/kubernetes-sigs/ingress-controller-conformance",
 )
 SUITE = f"ingress-controller-conformance {SOURCE.tag}"
-FEATURE_FILES = (
-    "default_backend.feature",
-    "host_rules.feature",
-    "ingress_class.feature",
-    "load_balancing.feature",
-    "path_rules.feature",
-)
+COMMIT = "f91a7996369a1b76e5e058f78da2285026178b59"
+# each feature file of that commit, pinned too: online runs with no archive at hand (the nightly's
+# runners) read them from the commit itself, and every run checks them
+FEATURE_SHA256 = {
+    "default_backend.feature": "06745094f5b9b3c4372046fdd0b8024081464693f047d1fd425dd9f6164d68cc",
+    "host_rules.feature": "a32bf85c258cdcd829f227a9b2f142c24fea676f1396dcb4093446cf87d8e7ec",
+    "ingress_class.feature": "fd47e263c7250a66680ceec2f1e0d1cb870f26669d38e04ac55f8f921689f5d2",
+    "load_balancing.feature": "ebf96952af889b5f04e1909c1cc00be6325eec5bdf6ef07f6ef78c92a3b9e312",
+    "path_rules.feature": "3408d14aea417b5a205b6483bcd3e2dead3b765d22088ef2031553e631a26d5d",
+}
+FEATURE_FILES = tuple(FEATURE_SHA256)
+RAW_URL = "https://raw.githubusercontent.com/kubernetes-sigs/ingress-controller-conformance/{commit}/features/{file}"
 # What upstream's HTTP client sends and the features assert on: its User-Agent
 # (default_backend checks the backend saw it) and no compression (DisableCompression).
 CLIENT_HEADERS = {"User-Agent": "Go-http-client/1.1", "Accept-Encoding": "identity"}
@@ -120,13 +128,40 @@ class FeatureSpec:
 
 
 def features_dir(directory: Path | None = None) -> Path:
-    """The features of the pinned archive, extracted once (sha256 checked)."""
-    tree = SOURCE.extracted(directory)
-    d = tree / "features"
+    """The features of the pinned archive, extracted once (the archive's
+    sha256 checked, then each file's). Only when the archive is not at hand
+    and the run is online by declaration (``HARNESS_REGISTRY=online``, as on
+    the nightly's runners) are they read from the pinned commit upstream."""
+    if not SOURCE.available(directory) and os.environ.get(REGISTRY_ENV) == "online":
+        return _online()
+    d = SOURCE.extracted(directory) / "features"
     missing = [f for f in FEATURE_FILES if not (d / f).is_file()]
     if missing:
         raise FeatureError(f"{SOURCE.file} lacks features/{', features/'.join(missing)}")
+    _check(d, SOURCE.file)
     return d
+
+
+def _online() -> Path:
+    from ..upstream import CACHE, UpstreamError, url_text
+
+    d = CACHE / "src" / f"{SOURCE.top}-features"
+    d.mkdir(parents=True, exist_ok=True)
+    for name in FEATURE_FILES:
+        try:
+            text = url_text(RAW_URL.format(commit=COMMIT, file=name))
+        except UpstreamError as exc:
+            raise FeatureError(f"features/{name} of {SOURCE.upstream} {COMMIT[:7]}: {exc}") from None
+        (d / name).write_text(text, encoding="utf-8")
+    _check(d, f"{SOURCE.upstream} at {COMMIT[:7]}")
+    return d
+
+
+def _check(d: Path, origin: str) -> None:
+    for name, pin in FEATURE_SHA256.items():
+        got = hashlib.sha256((d / name).read_bytes()).hexdigest()
+        if got != pin:
+            raise FeatureError(f"features/{name} from {origin} has sha256 {got[:16]}..., not the pinned {pin[:16]}...")
 
 
 def load(directory: Path | None = None) -> list[FeatureSpec]:

@@ -49,6 +49,7 @@ from .model import RESULTS_DIR, Case, ConformanceRun, Outcome, write
 
 SUITES = ("ingress",)  # what --conformance accepts
 REQUESTED = pytest.StashKey[frozenset[str]]()
+ON = pytest.StashKey[frozenset[str]]()  # the controllers the suites run on (--conformance-controllers)
 KNOWN = pytest.StashKey[tuple["KnownDeviation", ...]]()
 RUNNER = pytest.StashKey[Any]()  # the item's ScenarioRunner (set by suites/conformance's fixture)
 SETUP_SECONDS = pytest.StashKey[float]()
@@ -126,14 +127,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="upstream conformance suites to run beside the claims (env CONFORMANCE): "
         f"{', '.join(SUITES)} (SIG Network's Ingress features on the Ingress controllers)",
     )
+    parser.getgroup("exposure-harness").addoption(
+        "--conformance-controllers",
+        default=os.environ.get("CONFORMANCE_CONTROLLERS", ""),
+        help="run the conformance suites on these controllers of --controllers only (env CONFORMANCE_CONTROLLERS; "
+        "default: all of them), e.g. the claims on all and the features on nginx",
+    )
 
 
+@pytest.hookimpl(trylast=True)  # after harness.session has read the run's options
 def pytest_configure(config: pytest.Config) -> None:
     names = frozenset(n.strip() for n in str(config.getoption("conformance") or "").split(",") if n.strip())
     unknown = sorted(names - set(SUITES))
     if unknown:
         raise UsageError(f"--conformance: unknown suite {', '.join(unknown)}; choose from: {', '.join(SUITES)}")
     config.stash[REQUESTED] = names
+    on = frozenset(c.strip() for c in str(config.getoption("conformance_controllers") or "").split(",") if c.strip())
+    outside = sorted(on - set(options(config).controllers))
+    if outside:
+        raise UsageError(f"--conformance-controllers: {', '.join(outside)} not among --controllers")
+    config.stash[ON] = on or frozenset(options(config).controllers)
     if "ingress" not in names:
         return
     try:
@@ -163,6 +176,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from ..addons import CONTROLLER_ADDONS
     from ..options import CONTROLLERS
 
+    on = config.stash[ON]
+    off = [item for item in items if _is_scenario(item) and item.callspec.params["controller"] not in on]  # type: ignore[attr-defined]
+    if off:
+        config.hook.pytest_deselected(items=off)
+        items[:] = [item for item in items if item not in off]
     mine = [(i, item) for i, item in enumerate(items) if _is_scenario(item)]
     if not mine:
         return
