@@ -30,7 +30,6 @@ KUBECONFIG_PATH ?=
 # A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
 ARTICLE ?=
 # Upstream conformance suites the e2e also runs (suites/conformance; report: conformance-ingress.md): ingress.
-# Its scenarios of one IngressClass share an xdist worker, hence --dist loadgroup.
 CONFORMANCE ?=
 # ... on these controllers of CONTROLLERS only (empty: all of them), e.g. CONFORMANCE_CONTROLLERS=nginx
 CONFORMANCE_CONTROLLERS ?=
@@ -63,12 +62,12 @@ e2e: venv
 	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
 	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) \
 	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(if $(ARTICLE),--article=$(abspath $(ARTICLE))) \
-	  $(if $(CONFORMANCE),--conformance=$(CONFORMANCE) --dist loadgroup) \
+	  $(if $(CONFORMANCE),--conformance=$(CONFORMANCE)) \
 	  $(if $(CONFORMANCE_CONTROLLERS),--conformance-controllers=$(CONFORMANCE_CONTROLLERS)) $(PYTEST_ARGS)
 
 # the five Ingress features of kubernetes-sigs/ingress-controller-conformance (pinned archive) on the Ingress controllers
 conformance-ingress: venv
-	$(PY) -m pytest suites/conformance -n $(WORKERS) --dist loadgroup -p no:cacheprovider \
+	$(PY) -m pytest suites/conformance -n $(WORKERS) -p no:cacheprovider \
 	  --conformance=ingress --controllers=$(INGRESS_CONTROLLERS) --report-dir=$(REPORT_DIR) \
 	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
 

@@ -64,7 +64,10 @@ class Request:
     (at most :data:`MAX_REDIRECTS` times) to its ``Location``, at the same
     address (the Location's port, else its scheme's), with the Location's
     host as Host and SNI, like a client that resolves every name to the
-    controller; the row is compared with the last answer."""
+    controller; the row is compared with the last answer. ``tls_verify=False``
+    skips verifying the HTTPS certificate (a client like upstream
+    conformance suites' that does not verify; a certificate the row names is
+    still compared by fingerprint)."""
 
     protocol: str = "http"
     host: str | None = None
@@ -77,6 +80,7 @@ class Request:
     payload: bytes = b"TEST\n"
     until: bytes | None = b"}\n"
     follow_redirects: bool = False
+    tls_verify: bool = True
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
@@ -331,6 +335,7 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
             timeout=timeout,
             headers=dict(rq.headers),
             method=rq.method,
+            verify_tls=rq.tls_verify,
         )
         return _follow(result, rq, scene, address, port, timeout) if rq.follow_redirects else result
 
@@ -379,6 +384,7 @@ def _follow(result: HttpResult, rq: Request, scene: Scene, address: str, port: i
             timeout=timeout,
             headers=dict(rq.headers),
             method=rq.method,
+            verify_tls=rq.tls_verify,
         )
     result.redirects = tuple(hops)
     return result

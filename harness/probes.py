@@ -294,12 +294,16 @@ def http_get(
     timeout: float = 5.0,
     headers: dict[str, str] | None = None,
     method: str = "GET",
+    verify_tls: bool = True,
 ) -> HttpResult:
     """``method`` (GET) ``path`` from ``address:port`` with the given Host header and SNI.
 
     For HTTPS the server certificate must chain to ``ca_pem`` and name the SNI
     host (or ``host`` when no SNI is given); anything else raises a
-    ``ProbeError`` of kind ``tls-verify``.
+    ``ProbeError`` of kind ``tls-verify``. ``verify_tls=False`` is for a
+    client that skips verification on purpose (upstream conformance suites
+    do): the certificate served is still captured, and a check that names a
+    certificate compares it by fingerprint.
     """
     target = _fmt_target(address, port)
     scheme = "https" if https else "http"
@@ -309,7 +313,12 @@ def http_get(
     if https:
         extensions["sni_hostname"] = sni or host_header
     req_headers = {"Host": host_header, "User-Agent": "exposure-harness/1", **(headers or {})}
-    verify: ssl.SSLContext | bool = client_context(ca_pem) if https else False
+    verify: ssl.SSLContext | bool = False
+    if https:
+        verify = client_context(ca_pem)
+        if not verify_tls:
+            verify.check_hostname = False
+            verify.verify_mode = ssl.CERT_NONE
     started = time.monotonic()
     try:
         with httpx.Client(verify=verify, timeout=timeout, trust_env=False, follow_redirects=False) as client:

@@ -81,6 +81,8 @@ def test_five_features_with_their_scenarios(features):
         assert len(f.templates) == len({line for line, _ in (s.key for s in f.scenarios)})
     same_title = [s for s in features["path_rules.feature"].scenarios if "(line " in s.name]
     assert [s.line for s in same_title] == [127, 167]  # identical twins: told apart by line
+    outline = features["default_backend.feature"].scenarios[3]
+    assert [st.background for st in outline.steps] == [True] * 3 + [False] * 9  # set up once, reused
     assert features["default_backend.feature"].scenarios[3].example == (
         ("method", "PUT"),
         ("host", ""),
@@ -107,6 +109,7 @@ def test_path_rules_map_to_rows(features):
     )
     assert aaaccc.response.status == 404 and aaaccc.response.backend is None
     assert aaaccc.request.follow_redirects and aaaccc.request.headers["User-Agent"] == "Go-http-client/1.1"
+    assert not aaaccc.request.tls_verify  # like upstream's client: a redirect to HTTPS is not a certificate check
     longest = only_row(scenario(features, f, "(prefix /aaa/bbb matches request /aaa/bbb/ccc)"))
     assert (longest.request.path, longest.response.status, longest.response.backend) == (
         "/aaa/bbb/ccc",
@@ -131,6 +134,7 @@ def test_host_rules_map_to_rows_with_the_secret_and_the_host_seen(features):
     row = only_row(s)
     assert (row.request.protocol, row.request.host, row.request.path) == ("https", "foo.bar.com", "/")
     assert row.response.certificate == "conformance-tls"  # the Secret the Background makes for foo.bar.com
+    assert row.request.tls_verify  # "the secure connection must verify the foo.bar.com hostname"
     assert (row.response.status, row.response.backend, row.response.seen_host) == (200, "foo-bar-com", "foo.bar.com")
     assert set(ingress.claims(s, ingress.plan(s))) >= {"ingress-host-path-routing", "ingress-tls-termination"}
     deep = only_row(scenario(features, "host_rules.feature", "more than a single dns label"))
@@ -293,14 +297,6 @@ def test_bad_conformance_options_are_one_line(tmp_path, features):
         timeout=60,
     )
     assert r.returncode != 0 and "ERROR: --conformance: unknown suite ingres; choose from: ingress" in r.stderr
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "suites", "--conformance=ingress", "-n", "2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert r.returncode != 0 and "needs --dist loadgroup" in r.stderr
     # collected only when asked
     asked = _collect(["--conformance=ingress", "--controllers=nginx,envoy-gateway"])
     assert len(asked) == 30 and all(t.endswith("[nginx]") or "[nginx-" in t for t in asked)
@@ -450,3 +446,15 @@ def test_the_features_run_on_the_controllers_asked_for():
     both = _collect(["--conformance=ingress", "--controllers=nginx,traefik"])
     assert [("[traefik" in t) for t in both] == [False] * 30 + [True] * 30
     assert both[:6] == sorted(both[:6], key=both.index) and "default_backend" in both[0] and "path_rules" in both[29]
+
+
+def test_scenarios_are_scheduled_by_ingress_class():
+    from harness.conformance.pytest_plugin import scheduling_group
+
+    base = "suites/conformance/test_ingress_features.py::test_path_rules_95_x"
+    assert scheduling_group(f"{base}[nginx]") == "ingress-conformance-nginx"
+    assert scheduling_group(f"{base}[traefik-nginx]") == "ingress-conformance-nginx"  # the same class
+    assert scheduling_group(f"{base}[nginx-inc]") == "ingress-conformance-nginx-inc"
+    assert scheduling_group(f"{base}[nginx-inc-GET-my-host-]") == "ingress-conformance-nginx-inc"
+    assert scheduling_group(f"{base}[traefik-PUT--resource]") == "ingress-conformance-traefik"
+    assert scheduling_group("suites/test_tls.py::test_x[nginx]") is None  # the claims: one test, one unit

@@ -189,6 +189,7 @@ def parse_feature(directory: Path, filename: str) -> FeatureSpec:
     for key, template in feature.scenarios.items():
         templates.append((key, template))
         contexts = [ctx for ex in template.examples for ctx in ex.as_contexts()] or [{}]
+        background = {s.line_number for s in template.all_background_steps}  # rendering forgets which they are
         for ctx in contexts:
             rendered = template.render(ctx)
             specs.append(
@@ -197,14 +198,14 @@ def parse_feature(directory: Path, filename: str) -> FeatureSpec:
                     title=template.name,
                     description=" ".join(template.description.split()),
                     line=template.line_number,
-                    steps=tuple(_step(s) for s in rendered.steps),
+                    steps=tuple(_step(s, s.line_number in background) for s in rendered.steps),
                     example=tuple((k, str(v)) for k, v in ctx.items()),
                 )
             )
     return FeatureSpec(filename, feature.name, _named(specs), bdd=feature, templates=tuple(templates))
 
 
-def _step(step: Any) -> StepText:
+def _step(step: Any, background: bool) -> StepText:
     table = tuple(tuple(str(c) for c in row) for row in step.datatable.raw()) if step.datatable is not None else ()
     return StepText(
         keyword=step.keyword.strip(),
@@ -213,7 +214,7 @@ def _step(step: Any) -> StepText:
         line=step.line_number,
         docstring=step.docstring,
         table=table,
-        background=step.background is not None,
+        background=background,
     )
 
 
@@ -338,6 +339,7 @@ def _request(method: str, url: str) -> Request:
         method=method,
         headers=CLIENT_HEADERS,
         follow_redirects=True,
+        tls_verify=False,
     )
 
 
@@ -498,6 +500,7 @@ def plan(scenario: ScenarioSpec) -> tuple[Planned, ...]:
                     if nxt.host not in secrets:
                         raise PlanError(f"line {scenario.steps[j].line}: no TLS secret for {nxt.host} in the scenario")
                     response = replace(response, certificate=secrets[nxt.host])
+                    a = replace(a, request=replace(a.request, tls_verify=True))
                 elif isinstance(nxt, Expect):
                     response = _fold(response, nxt, scenario.steps[j].line)
                 j += 1
@@ -664,7 +667,7 @@ def readiness_rows(docs: Iterable[dict[str, Any]]) -> list[Expectation]:
 
 
 def _ready(host: str | None, path: str, service: str) -> Expectation:
-    request = Request("http", host, path, headers=CLIENT_HEADERS, follow_redirects=True)
+    request = Request("http", host, path, headers=CLIENT_HEADERS, follow_redirects=True, tls_verify=False)
     return Expectation(request, Response(status=200, backend=service), label=f"readiness {host or ''}{path}")
 
 

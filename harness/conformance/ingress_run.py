@@ -22,6 +22,7 @@ test errors instead of reading as the controller failing.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -104,7 +105,8 @@ class Envs:
         if self.current is not None and self.current.key == key and self.current.built_by:
             return self.current
         self.close()
-        digest = hashlib.sha1("/".join((self.run_id, *key)).encode()).hexdigest()[:5]
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # two workers never share a namespace
+        digest = hashlib.sha1("/".join((self.run_id, worker, *key)).encode()).hexdigest()[:5]
         stem = feature.removesuffix(".feature").replace("_", "-")
         ns = f"conf-{controller}-{stem}-{digest}"[:63]
         labels = {"exposure-harness/test": "true", "exposure-harness/conformance": "ingress"}

@@ -21,9 +21,10 @@ fails the run: the list is out of date); one that cannot apply as written is
 skipped with the reason; a harness error (API, echo pods) fails the test as
 ``harness: ...`` and records no Case (the run's notes say which scenario).
 
-Scenarios of one IngressClass share one xdist worker (``--dist loadgroup``):
-a feature's catch-all default backend must not overlap another feature's
-404s on the same class.
+Scenarios of one IngressClass run on one xdist worker, in file order (this
+plugin's scheduler, :func:`pytest_xdist_make_scheduler`): a feature's
+catch-all default backend must not overlap another feature's 404s on the
+same class, and a worker keeps one feature's set-up at a time.
 """
 
 from __future__ import annotations
@@ -153,15 +154,41 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[KNOWN] = load_known(KNOWN_DEVIATIONS, features())
     except SourceError as exc:  # missing or altered archive: before anything is created
         raise UsageError(f"--conformance=ingress: {exc}") from None
-    if not is_worker(config) and config.getoption("numprocesses", None) and config.getoption("dist", "no") == "load":
-        raise UsageError(
-            "--conformance=ingress with -n needs --dist loadgroup (scenarios of one IngressClass share a worker)"
-        )
 
 
 # ---------------------------------------------------------------------------
-# collection: one worker per IngressClass, each controller's scenarios in file order
+# collection and scheduling: one worker per IngressClass, each controller's scenarios in file order
 # ---------------------------------------------------------------------------
+
+
+def scheduling_group(nodeid: str) -> str | None:
+    """The group a scenario's test is scheduled with: its controller's IngressClass."""
+    from ..addons import CONTROLLER_ADDONS
+
+    if "suites/conformance/" not in nodeid.replace("\\", "/") or not nodeid.endswith("]") or "[" not in nodeid:
+        return None
+    ident = nodeid[nodeid.index("[") + 1 : -1]
+    for name in sorted(CONTROLLER_ADDONS, key=len, reverse=True):  # nginx-inc before nginx
+        if ident == name or ident.startswith(f"{name}-"):
+            return f"ingress-conformance-{CONTROLLER_ADDONS[name].ingress_class}"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With the Ingress features in the run: load scheduling, but a scenario's
+    test goes with the others of its IngressClass, as one unit, in collection
+    order. (xdist's own ``--dist loadgroup`` would do it by mark, but it
+    renames node ids through an attribute pytest 9 no longer reads.)"""
+    if "ingress" not in requested(config):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByIngressClass(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scheduling_group(nodeid) or nodeid
+
+    return ByIngressClass(config, log)
 
 
 def _is_scenario(item: pytest.Item) -> bool:
@@ -173,7 +200,6 @@ def _is_scenario(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if "ingress" not in requested(config):
         return
-    from ..addons import CONTROLLER_ADDONS
     from ..options import CONTROLLERS
 
     on = config.stash[ON]
@@ -184,9 +210,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     mine = [(i, item) for i, item in enumerate(items) if _is_scenario(item)]
     if not mine:
         return
-    for _, item in mine:
-        controller = item.callspec.params["controller"]  # type: ignore[attr-defined]
-        item.add_marker(pytest.mark.xdist_group(f"ingress-conformance-{CONTROLLER_ADDONS[controller].ingress_class}"))
     order = sorted(mine, key=lambda p: (CONTROLLERS.index(p[1].callspec.params["controller"]), p[0]))  # type: ignore[attr-defined]
     for (slot, _), (_, item) in zip(mine, order, strict=True):
         items[slot] = item
