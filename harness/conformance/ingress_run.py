@@ -314,8 +314,11 @@ class ScenarioRunner:
                 )
             except CheckFailed as exc:
                 last = exc.transcript.attempts[-1].detail if exc.transcript and exc.transcript.attempts else ""
+                name = env.ingresses[0]["metadata"]["name"]
+                said = [e for e in self.kube.event_lines(env.ns, involved=name) if e.startswith("Warning")]
                 env.status_failure = (
                     f"the Ingress status shows no address of {self.controller.name} within {deadline:.0f}s: {last}"
+                    + (f"; the controller said: {said[-1]}" if said else "")
                 )
                 raise ScenarioFailed(env.status_failure, [*self.lines, env.status_failure]) from None
         whose = "this controller's" if own in seen else f"another controller's of class {self.controller.ingress_class}"
