@@ -345,6 +345,17 @@ def test_known_deviations_must_name_what_exists(tmp_path, features):
     assert all(k.cause is not Cause.BUILD for k in shipped), "a build difference is fixed, not listed"
 
 
+def test_a_webhook_refusal_is_the_controllers_answer():
+    from harness.conformance.ingress_run import admission_denied
+
+    denied = (
+        'cannot apply Ingress ns/x: HTTP 400: admission webhook "validate.nginx.ingress.kubernetes.io" denied the '
+        "request: host and path already defined"
+    )
+    assert admission_denied(denied)
+    assert not admission_denied("cannot apply Ingress ns/x: HTTP 403: forbidden: namespace is being terminated")
+
+
 def test_not_applicable_table():
     s = ScenarioSpec("path_rules.feature", "T", "", 1, ())
     table = {("traefik", "path_rules.feature", "*"): "needs an annotation"}

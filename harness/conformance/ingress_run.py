@@ -34,7 +34,7 @@ import trustme
 from ..addons import BoundController
 from ..backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
 from ..expect import Expectation, Response, Scene, Sink, describe, probe, throughout, verify
-from ..kube import Kube, rename_hosts
+from ..kube import Kube, ManifestError, rename_hosts
 from ..probes import CheckFailed, HttpResult, ProbeError, Timeouts, consistently, eventually
 from . import ingress
 from .ingress import (
@@ -66,6 +66,11 @@ class ScenarioFailed(AssertionError):
 
 class NotApplicable(Exception):
     """The scenario cannot apply to this controller as written."""
+
+
+def admission_denied(message: str) -> bool:
+    """An apply refused by an admission webhook (a controller's own validation), not by the API server."""
+    return "admission webhook" in message and "denied the request" in message
 
 
 def not_applicable(controller: str, scenario: ScenarioSpec, table: dict[tuple[str, str, str], str]) -> str | None:
@@ -223,7 +228,14 @@ class ScenarioRunner:
             by_port.setdefault(b.port, []).append(b.service)
         for port, names in by_port.items():
             env.backends.update(deploy_echo(self.kube, env.ns, *names, service_port=port))
-        env.ingresses = self.kube.apply(docs, namespace=env.ns)
+        try:
+            env.ingresses = self.kube.apply(docs, namespace=env.ns)
+        except ManifestError as exc:
+            if not admission_denied(str(exc)):
+                raise
+            # the controller's admission webhook refused the scenario's Ingress: the controller's answer
+            reason = f"{self.controller.name} refused the Ingress: {exc}"
+            raise ScenarioFailed(reason, [*self.lines, reason]) from None
         cls = env.ingresses[0].get("spec", {}).get("ingressClassName")
         self.lines.append(
             f"applied Ingress {env.ns}/{env.ingresses[0]['metadata']['name']} (class {cls}); backends: "
