@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from pytest_bdd import parsers, step
 
+from harness import cluster as clusters
 from harness.addons import CONTROLLER_ADDONS
 from harness.conformance import ingress
 from harness.conformance.ingress_run import Envs, NotApplicable, ScenarioRunner
@@ -56,10 +57,13 @@ def conformance_envs(kube, request: pytest.FixtureRequest):
 @pytest.fixture
 def conformance_scenario(request, controller, kube, timeouts, run_ca, evidence, conformance_envs) -> ScenarioRunner:
     opts = options(request.config)
+    installed = clusters.read_state(opts).get("addons", {})  # a kept cluster may run more than this run's
     sharing = tuple(
         c
-        for c in opts.controllers
-        if c != controller.name and CONTROLLER_ADDONS[c].ingress_class == controller.ingress_class
+        for c, addon in CONTROLLER_ADDONS.items()
+        if c != controller.name
+        and addon.ingress_class == controller.ingress_class
+        and (c in opts.controllers or addon.name in installed)
     )
     runner = ScenarioRunner(
         request.node.stash[SCENARIO],
