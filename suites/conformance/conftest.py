@@ -16,12 +16,11 @@ from typing import Any
 import pytest
 from pytest_bdd import parsers, step
 
-from harness import cluster as clusters
 from harness.addons import CONTROLLER_ADDONS
 from harness.conformance import ingress
 from harness.conformance.ingress_run import Envs, NotApplicable, ScenarioRunner
 from harness.conformance.pytest_plugin import NOT_APPLICABLE, RUNNER, features, requested
-from harness.plugin import options, run_id
+from harness.plugin import run_id
 
 SCENARIO = pytest.StashKey[ingress.ScenarioSpec]()
 STEP = pytest.StashKey[tuple[int, str]]()
@@ -56,14 +55,12 @@ def conformance_envs(kube, request: pytest.FixtureRequest):
 
 @pytest.fixture
 def conformance_scenario(request, controller, kube, timeouts, run_ca, evidence, conformance_envs) -> ScenarioRunner:
-    opts = options(request.config)
-    installed = clusters.read_state(opts).get("addons", {})  # a kept cluster may run more than this run's
+    # controllers of the same class in the cluster (a kept cluster may run more than this run's) write their
+    # own address into the Ingress status too
     sharing = tuple(
         c
         for c, addon in CONTROLLER_ADDONS.items()
-        if c != controller.name
-        and addon.ingress_class == controller.ingress_class
-        and (c in opts.controllers or addon.name in installed)
+        if c != controller.name and addon.ingress_class == controller.ingress_class and addon.present(controller.ctx)
     )
     runner = ScenarioRunner(
         request.node.stash[SCENARIO],
