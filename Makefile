@@ -6,6 +6,8 @@
 #   make mutants  each claim's tests under its mutants: every check must be able to fail (MUTANTS=1 make e2e: both)
 #   make images   build every image the e2e needs from packages (offline machines)
 #   make diagnose TARGET=ingress/web NS=shop   name what is wrong with an exposure, and the fix
+#   make conformance-ingress   SIG Network's Ingress conformance features on the Ingress controllers
+#                 (or beside the claims: make e2e CONFORMANCE=ingress)
 #   make clean    remove what the harness created
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -32,8 +34,17 @@ NS ?= default
 KUBECONFIG_PATH ?=
 # A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
 ARTICLE ?=
+# Upstream conformance suites the e2e also runs (suites/conformance; report: conformance-ingress.md): ingress.
+CONFORMANCE ?=
+# ... on these controllers of CONTROLLERS only (empty: all of them), e.g. CONFORMANCE_CONTROLLERS=nginx
+CONFORMANCE_CONTROLLERS ?=
+comma := ,
+empty :=
+space := $(empty) $(empty)
+# the Ingress controllers of CONTROLLERS (envoy-gateway is a Gateway API implementation only)
+INGRESS_CONTROLLERS = $(subst $(space),$(comma),$(strip $(filter-out envoy-gateway,$(subst $(comma),$(space),$(CONTROLLERS)))))
 
-.PHONY: venv lint test e2e mutants diagnose images bench bench-latency bench-article-plan clean clean-images
+.PHONY: venv lint test e2e mutants conformance-ingress diagnose images bench bench-latency bench-article-plan clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,12 +68,20 @@ e2e: venv
 	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
 	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) \
 	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(if $(ARTICLE),--article=$(abspath $(ARTICLE))) \
-	  $(if $(MUTANTS),--mutants $(MUTANT_ARGS)) $(PYTEST_ARGS)
+	  $(if $(MUTANTS),--mutants $(MUTANT_ARGS)) \
+	  $(if $(CONFORMANCE),--conformance=$(CONFORMANCE)) \
+	  $(if $(CONFORMANCE_CONTROLLERS),--conformance-controllers=$(CONFORMANCE_CONTROLLERS)) $(PYTEST_ARGS)
 
 # the mutants alone: each claim's tests under each of its mutants; a claim must read "does not hold" under each
 mutants: venv
 	$(PY) -m pytest suites -n $(WORKERS) -p no:cacheprovider \
 	  --controllers=$(CONTROLLERS) --report-dir=$(REPORT_DIR) --mutants -m mutant $(MUTANT_ARGS) \
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
+
+# the five Ingress features of kubernetes-sigs/ingress-controller-conformance (pinned archive) on the Ingress controllers
+conformance-ingress: venv
+	$(PY) -m pytest suites/conformance -n $(WORKERS) -p no:cacheprovider \
+	  --conformance=ingress --controllers=$(INGRESS_CONTROLLERS) --report-dir=$(REPORT_DIR) \
 	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(PYTEST_ARGS)
 
 # exit status: 0 no problem found, 1 problems found, 2 bad input (missing object, unreachable cluster, RBAC)

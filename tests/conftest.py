@@ -68,7 +68,8 @@ class EchoHandler(BaseHTTPRequestHandler):
             "namespace": "unit",
             "path": self.path,
             "host": self.headers.get("Host", ""),
-            "method": "GET",
+            "method": self.command,
+            "proto": self.request_version,
             "headers": {k: [v] for k, v in self.headers.items()},
         }
         if isinstance(self.connection, ssl.SSLSocket):  # TLS ended here, as the echo server reports it

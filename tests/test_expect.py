@@ -338,3 +338,95 @@ def test_a_pod_of_the_expected_deployment_missing_from_the_scene_is_the_harness_
         assert info.value.failed.kind is FailureKind.MISROUTE
     finally:
         api.answer_as("api-svc-pod")
+
+
+# --------------------------------------------------------------------------
+# what the conformance features ask of one answer (harness/conformance/ingress.py)
+# --------------------------------------------------------------------------
+
+
+def test_response_headers_protocol_and_what_the_backend_saw(traefik, scene):
+    row = on(
+        traefik["http"],
+        Expectation(
+            Request("http", "blog.guide", "/x", headers={"User-Agent": "Go-http-client/1.1"}),
+            Response(
+                backend="blog-svc",
+                headers={"Content-Type": "application/json", "Date": "*", "Content-Length": "*"},
+                proto="HTTP/1.1",
+                seen_host="blog.guide",  # mapped like requests: blog.example.com
+                seen_method="GET",
+                seen_proto="HTTP/1.1",
+                seen_headers={"User-Agent": "Go-http-client/1.1", "Accept-Encoding": "*"},
+            ),
+        ),
+    )
+    r = verify(row, scene)
+    assert r.http_version == "HTTP/1.1" and r.echo["host"] == "blog.example.com"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"headers": {"X-Absent": "*"}}, "no X-Absent header in the response"),
+        ({"headers": {"Content-Type": "text/plain"}}, "response header Content-Type: 'application/json'"),
+        ({"proto": "HTTP/2"}, "the response came as HTTP/1.1, not HTTP/2"),
+        ({"seen_method": "POST"}, "the backend saw method 'GET', wanted 'POST'"),
+        ({"seen_host": "shop.guide"}, "the backend saw host 'blog.example.com', wanted 'shop.example.com'"),
+        ({"seen_proto": "HTTP/1.0"}, "the backend saw proto 'HTTP/1.1'"),
+        ({"seen_headers": {"X-Absent": "*"}}, "the backend saw no X-Absent header"),
+    ],
+)
+def test_each_new_field_fails_on_a_difference(traefik, scene, changes, message):
+    row = on(traefik["http"], Expectation(Request("http", "blog.guide", "/"), Response(backend="blog-svc", **changes)))
+    with pytest.raises(WaitTimedOut) as info:
+        verify(row, quick(scene))
+    assert message in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def redirector(backends):
+    """308 to the api backend's port under another name (/hop), and a loop (/loop)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    target = backends["api-svc-pod"].port
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            where = f"http://landing.example.com:{target}/after?q=1" if self.path == "/hop" else "/loop"
+            self.send_response(308)
+            self.send_header("Location", where)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_redirects_followed_at_the_same_address(redirector, backends, scene):
+    follow = Expectation(
+        Request("http", "start.example.com", "/hop", port=redirector, follow_redirects=True),
+        Response(backend="api-svc", seen_path="/after?q=1", seen_host="landing.example.com"),
+    )
+    r = verify(follow, scene)
+    assert r.redirects == (f"308 http://landing.example.com:{backends['api-svc-pod'].port}/after?q=1",)
+    assert r.summary()["redirects followed"] == list(r.redirects)
+    assert "(following redirects)" in describe(follow, scene)
+    # without following, the same row sees the redirect itself
+    with pytest.raises(WaitTimedOut, match="status 308, wanted 200"):
+        verify(replace(follow, request=replace(follow.request, follow_redirects=False)), quick(scene))
+    # a loop ends after MAX_REDIRECTS hops with the last redirect as the answer
+    loop = Expectation(Request("http", "start.example.com", "/loop", port=redirector, follow_redirects=True))
+    with pytest.raises(WaitTimedOut, match="status 308, wanted 200"):
+        verify(loop, quick(scene))
+    from harness.checks.expect import MAX_REDIRECTS, probe
+
+    last = probe(replace(loop, response=Response(status=308)), scene)()
+    assert len(last.redirects) == MAX_REDIRECTS

@@ -52,9 +52,15 @@ def test_guide_text_contains_the_same_examples():
 
 def test_placeholders_must_all_be_filled():
     with pytest.raises(ManifestError, match=r"\$\{image\} has no value"):
-        load_manifest("backends/echo.yaml", name="x", replicas=1, port=3000, service_type="ClusterIP")
+        load_manifest("backends/echo.yaml", name="x", replicas=1, port=3000, service_type="ClusterIP", service_port=80)
     docs = load_manifest(
-        "backends/echo.yaml", name="api-svc", replicas=2, port=3000, image="img:1", service_type="ClusterIP"
+        "backends/echo.yaml",
+        name="api-svc",
+        replicas=2,
+        port=3000,
+        image="img:1",
+        service_type="ClusterIP",
+        service_port=80,
     )
     assert [d["kind"] for d in docs] == ["Deployment", "Service"]
     assert docs[0]["spec"]["replicas"] == 2 and docs[1]["metadata"]["name"] == "api-svc"

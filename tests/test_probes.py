@@ -71,6 +71,21 @@ def test_sni_selects_certificate_on_one_address(sni_server, ca):
     assert presented_certificate("127.0.0.1", port, "other.example.com").names() == {"default.invalid"}
 
 
+def test_unverified_https_still_captures_the_certificate(sni_server, ca):
+    """What upstream conformance clients do (InsecureSkipVerify): the answer
+    comes back, the certificate served is captured, nothing is trusted."""
+    port, certs = sni_server
+    with pytest.raises(ProbeError) as info:  # a name the certificate does not carry: refused when verifying
+        http_get("127.0.0.1", port, "/", host="other.example.com", https=True, ca_pem=ca.cert_pem.bytes())
+    assert info.value.kind == "tls-verify"
+    r = http_get("127.0.0.1", port, "/", host="other.example.com", https=True, verify_tls=False)
+    assert r.status == 200 and r.certificate.names() == {"default.invalid"}
+    # no CA given at all: the system's, which does not know the run's CA
+    with pytest.raises(ProbeError, match="tls-verify"):
+        http_get("127.0.0.1", port, "/", host="shop.example.com", https=True)
+    assert http_get("127.0.0.1", port, "/", host="shop.example.com", https=True, verify_tls=False).status == 200
+
+
 def test_sni_differs_from_host_header(sni_server, ca):
     port, _ = sni_server
     r = http_get(

@@ -67,7 +67,12 @@ def test_matrix_covers_every_subject_and_two_minors():
     assert "schedule" in on and "workflow_dispatch" in on
     matrix = wf["jobs"]["e2e"]["strategy"]["matrix"]
     assert set(CONTROLLER_ADDONS) <= set(matrix["subject"]) and "envoy-gateway" in matrix["subject"]
-    images = {i["kubernetes"]: i["node_image"] for i in matrix["include"]}
+    images = {i["kubernetes"]: i["node_image"] for i in matrix["include"] if "kubernetes" in i}
+    # the four Ingress controllers also run the Ingress conformance features (CONFORMANCE=ingress)
+    conformance = {i["subject"] for i in matrix["include"] if i.get("conformance") == "ingress"}
+    assert conformance == {c for c, a in CONTROLLER_ADDONS.items() if a.ingress_class}
+    e2e = " ".join(s.get("run", "") for s in wf["jobs"]["e2e"]["steps"])
+    assert "CONFORMANCE=${{ matrix.conformance }}" in e2e and "conformance-ingress.md" in e2e
     assert len(matrix["kubernetes"]) >= 2 and images["1.34"] == "kindest/node:v1.34.0"
     assert set(images) == set(matrix["kubernetes"])
     assert wf["jobs"]["report"]["needs"] == "e2e"

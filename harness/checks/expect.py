@@ -51,6 +51,8 @@ from harness.results.errors import HarnessError
 from harness.results.model import FailureKind, Seen, Transcript
 
 PROTOCOLS = ("http", "https", "grpc", "tcp", "udp")
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80}
 DEFAULT_CERTIFICATE = "default"  # Response.certificate: the controller's own default certificate
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -61,7 +63,15 @@ class Request:
     """What to send. ``host`` is the Host header (and the SNI unless ``sni``
     is given); ``address``/``port`` default to the scene's address and the
     protocol's port (80, 443); TCP and UDP need a ``port``. ``payload`` is
-    what TCP/UDP send; ``until`` ends a TCP read early when seen."""
+    what TCP/UDP send; ``until`` ends a TCP read early when seen.
+    ``follow_redirects``: an HTTP(S) answer 301/302/303/307/308 is followed
+    (at most :data:`MAX_REDIRECTS` times) to its ``Location``, at the same
+    address (the Location's port, else its scheme's), with the Location's
+    host as Host and SNI, like a client that resolves every name to the
+    controller; the row is compared with the last answer. ``tls_verify=False``
+    skips verifying the HTTPS certificate (a client like upstream
+    conformance suites' that does not verify; a certificate the row names is
+    still compared by fingerprint)."""
 
     protocol: str = "http"
     host: str | None = None
@@ -73,6 +83,8 @@ class Request:
     address: str | None = None
     payload: bytes = b"TEST\n"
     until: bytes | None = b"}\n"
+    follow_redirects: bool = False
+    tls_verify: bool = True
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
@@ -89,7 +101,11 @@ class Response:
     - ``backend``: a Service of the scene, one of whose pods must answer;
       ``pods``: the same with an explicit pod set;
     - ``seen_path``, ``seen_headers``: what the backend saw (a header matches when the
-      backend saw that value among the header's values);
+      backend saw that value among the header's values; ``*`` when it saw the header at all);
+      ``seen_host``, ``seen_method``, ``seen_proto``: the Host (mapped like requests),
+      method and protocol the backend saw;
+    - ``headers``: response headers the client must get (``*``: any value);
+      ``proto``: the response's protocol as the client read it (``HTTP/1.1``);
     - ``certificate``: the served certificate, by SHA-256 fingerprint, by the
       name of a Secret the scene knows, or :data:`DEFAULT_CERTIFICATE` (the
       controller's default, checked by common name without trusting it);
@@ -111,6 +127,11 @@ class Response:
     backend_tls: bool | None = None
     reply: bytes | None = None
     reached: bool = True
+    headers: Mapping[str, str] = field(default_factory=dict)
+    proto: str | None = None
+    seen_host: str | None = None
+    seen_method: str | None = None
+    seen_proto: str | None = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +295,10 @@ def describe(exp: Expectation, scene: Scene) -> str:
         wants.append(f"{'not ' if not rs.reached else ''}answered by {who}")
     if rs.seen_path is not None:
         wants.append(f"backend sees path {rs.seen_path}")
+    if rs.seen_host is not None:
+        wants.append(f"backend sees host {scene.host(rs.seen_host)}")
+    if rq.follow_redirects:
+        req += " (following redirects)"
     if rs.backend_tls is False:
         wants.append("backend sees plain HTTP")
     elif rs.backend_tls:
@@ -324,7 +349,7 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
                 # a controller with no default certificate refuses the handshake (F5's NIC)
                 return {"sni": sni, "handshake": f"refused: {exc.detail}"}
             return {"sni": sni, "subject": cert.subject, "common_name": cert.common_name}
-        return http_get(
+        result = http_get(
             address,
             port,
             rq.path,
@@ -335,7 +360,9 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
             timeout=timeout,
             headers=dict(rq.headers),
             method=rq.method,
+            verify_tls=rq.tls_verify,
         )
+        return _follow(result, rq, scene, address, port, timeout) if rq.follow_redirects else result
 
     def check() -> Any:
         if not rs.reached:
@@ -350,6 +377,42 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
         return seen
 
     return check
+
+
+def _follow(result: HttpResult, rq: Request, scene: Scene, address: str, port: int, timeout: float) -> HttpResult:
+    """Follow ``result``'s redirects (see :class:`Request`); the last answer,
+    with the hops taken in its ``redirects``. A relative Location stays on
+    the same scheme, port and host."""
+    hops: list[str] = []
+    while result.status in REDIRECTS and len(hops) < MAX_REDIRECTS:
+        location = result.headers.get("location")
+        if not location:
+            break
+        to = urlsplit(location)
+        was_https = result.url.startswith("https")
+        https_next = (to.scheme or ("https" if was_https else "http")) == "https"
+        if to.netloc:
+            host = to.hostname or result.host
+            port = to.port or DEFAULT_PORTS["https" if https_next else "http"]
+        else:
+            host = result.host
+        path = (to.path or "/") + (f"?{to.query}" if to.query else "")
+        hops.append(f"{result.status} {location}")
+        result = http_get(
+            address,
+            port,
+            path,
+            host=host,
+            https=https_next,
+            sni=host if https_next else None,
+            ca_pem=scene.ca_pem,
+            timeout=timeout,
+            headers=dict(rq.headers),
+            method=rq.method,
+            verify_tls=rq.tls_verify,
+        )
+    result.redirects = tuple(hops)
+    return result
 
 
 def compare(exp: Expectation, scene: Scene, seen: Any) -> None:
@@ -435,8 +498,17 @@ def _compare_http(exp: Expectation, scene: Scene, r: HttpResult) -> None:
                 f"SNI {r.sni} was served {r.certificate.subject} ({', '.join(r.certificate.sans)}), "
                 f"not the certificate {rs.certificate}"
             )
+    if rs.proto is not None and r.http_version != rs.proto:
+        raise differ(f"the response came as {r.http_version or 'unknown'}, not {rs.proto}")
+    for name, value in rs.headers.items():
+        got = r.headers.get(name.lower())
+        if got is None:
+            raise differ(f"no {name} header in the response (headers: {', '.join(sorted(r.headers))})")
+        if value != "*" and got != value:
+            raise differ(f"response header {name}: {got!r}, wanted {value!r}")
     pods = scene.pods(rs)
-    if pods is None and rs.seen_path is None and not rs.seen_headers and rs.backend_tls is None:
+    seen_any = (rs.seen_path, rs.seen_host, rs.seen_method, rs.seen_proto, rs.backend_tls)
+    if pods is None and all(v is None for v in seen_any) and not rs.seen_headers:
         return
     if r.echo is None:
         raise differ(f"status {r.status}, the reply is not the echo server's JSON: {r.body[:120]!r}")
@@ -448,9 +520,21 @@ def _compare_http(exp: Expectation, scene: Scene, r: HttpResult) -> None:
         seen_path = r.echo.get("path")
         if seen_path != rs.seen_path:
             raise differ(f"the backend saw path {seen_path!r}, wanted {rs.seen_path!r}")
+    seen_wanted: tuple[tuple[str, str | None], ...] = (
+        ("host", scene.host(rs.seen_host)),
+        ("method", rs.seen_method),
+        ("proto", rs.seen_proto),
+    )
+    for key, expected in seen_wanted:
+        if expected is not None and r.echo.get(key) != expected:
+            raise differ(f"the backend saw {key} {r.echo.get(key)!r}, wanted {expected!r}")
     seen_headers = {k.lower(): v for k, v in (r.echo.get("headers") or {}).items()}
     for name, value in rs.seen_headers.items():
         values = seen_headers.get(name.lower())
+        if value == "*":
+            if values is None:
+                raise differ(f"the backend saw no {name} header")
+            continue
         values = values if isinstance(values, list) else [values]
         if value not in values:
             raise differ(f"the backend saw {name}: {values}, wanted {value!r}")

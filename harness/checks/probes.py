@@ -104,6 +104,8 @@ class HttpResult:
     certificate: Certificate | None = None
     elapsed_ms: float = 0.0
     method: str = "GET"
+    http_version: str = ""  # the response's protocol as the client read it ("HTTP/1.1")
+    redirects: tuple[str, ...] = ()  # redirects followed to get here ("308 https://host/"), when asked to follow
 
     def summary(self) -> dict[str, Any]:
         """The parts worth keeping as evidence (bodies truncated)."""
@@ -112,6 +114,8 @@ class HttpResult:
             "target": self.target,
             "status": self.status,
         }
+        if self.redirects:
+            out["redirects followed"] = list(self.redirects)
         if self.echo is not None:
             out["echo"] = {k: self.echo.get(k) for k in ("pod", "namespace", "path", "host", "tls") if k in self.echo}
         else:
@@ -216,12 +220,16 @@ def http_get(
     timeout: float = 5.0,
     headers: dict[str, str] | None = None,
     method: str = "GET",
+    verify_tls: bool = True,
 ) -> HttpResult:
     """``method`` (GET) ``path`` from ``address:port`` with the given Host header and SNI.
 
     For HTTPS the server certificate must chain to ``ca_pem`` and name the SNI
     host (or ``host`` when no SNI is given); anything else raises a
-    ``ProbeError`` of kind ``tls-verify``.
+    ``ProbeError`` of kind ``tls-verify``. ``verify_tls=False`` is for a
+    client that skips verification on purpose (upstream conformance suites
+    do): the certificate served is still captured, and a check that names a
+    certificate compares it by fingerprint.
     """
     target = _fmt_target(address, port)
     scheme = "https" if https else "http"
@@ -231,7 +239,12 @@ def http_get(
     if https:
         extensions["sni_hostname"] = sni or host_header
     req_headers = {"Host": host_header, "User-Agent": "exposure-harness/1", **(headers or {})}
-    verify: ssl.SSLContext | bool = client_context(ca_pem) if https else False
+    verify: ssl.SSLContext | bool = False
+    if https:
+        verify = client_context(ca_pem)
+        if not verify_tls:  # the conformance suites' client; the certificate is still captured (capture only)
+            verify.check_hostname = False
+            verify.verify_mode = ssl.CERT_NONE  # capture only: compared by fingerprint where a scenario names one
     started = time.monotonic()
     try:
         with httpx.Client(verify=verify, timeout=timeout, trust_env=False, follow_redirects=False) as client:
@@ -272,6 +285,7 @@ def http_get(
         certificate=cert,
         elapsed_ms=(time.monotonic() - started) * 1000,
         method=method,
+        http_version=response.http_version,
     )
 
 

@@ -29,6 +29,9 @@ class Timeouts:
     request: float = 5.0
     #: a traffic check (``consistently``): until N consecutive successes, from the first attempt
     consistency: float = 60.0
+    #: a traffic check on an Ingress the controller already serves (another of its rules answered N
+    #: times in a row, so its configuration is loaded): until N consecutive successes
+    settled: float = 10.0
     #: a Kubernetes object becoming ready: Deployment rolled out, endpoints ready, CRD established,
     #: Gateway/route accepted, namespace deleted
     object_ready: float = 180.0

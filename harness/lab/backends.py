@@ -41,13 +41,20 @@ def deploy_echo(
     replicas: int = 1,
     port: int = 3000,
     service_type: str = "ClusterIP",
+    service_port: int = 80,
     under_test: Sink | None = None,
 ) -> dict[str, Backend]:
-    """Deployment + Service (port 80) per name; waits until each Service has
-    ready endpoints."""
+    """Deployment + Service (port ``service_port``, named ``http``) per name;
+    waits until each Service has ready endpoints."""
     for name in names:
         docs = load_manifest(
-            "backends/echo.yaml", name=name, replicas=replicas, port=port, image=ECHO_IMAGE, service_type=service_type
+            "backends/echo.yaml",
+            name=name,
+            replicas=replicas,
+            port=port,
+            image=ECHO_IMAGE,
+            service_type=service_type,
+            service_port=service_port,
         )
         _apply(kube, docs, ns, under_test)
     return {name: Backend(name, ns, _pods(kube, ns, name, under_test, replicas)) for name in names}

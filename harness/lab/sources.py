@@ -87,12 +87,14 @@ class Archive:
             return fh.read().decode("utf-8")
 
     def extracted(self, directory: Path | None = None) -> Path:
-        """The tree, extracted once into the harness cache (keyed by sha256)."""
+        """The tree, extracted once into the harness cache (keyed by sha256).
+        The archive is checked every time, so a missing or altered one is
+        refused even when an earlier extraction is at hand."""
+        archive = self.verified(directory)
         dest = CACHE / "src" / f"{self.top}-{self.sha256[:12]}"
         tree = dest / self.top
         if tree.is_dir():
             return tree
-        archive = self.verified(directory)
         tmp = dest.with_name(dest.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)

@@ -17,7 +17,14 @@ from harness import mutants
 from harness.checks.kube import Kube
 from harness.checks.timeouts import Timeouts
 from harness.lab import cluster as clusters
-from harness.lab.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, Context, ensure_addons
+from harness.lab.addons import (
+    CONTROLLER_ADDONS,
+    AddonUnavailable,
+    BoundController,
+    Context,
+    ensure_addons,
+    rendered_config,
+)
 from harness.mutants import Mutant
 from harness.options import Options
 from harness.pytest.marks import claims_of
@@ -188,16 +195,3 @@ def namespaces(request: pytest.FixtureRequest, kube: Kube, ns: str, options: Opt
             shutil.rmtree(dest, ignore_errors=True)
             kube.dump_namespace(name, dest)
         kube.delete_namespace(name, wait=False)
-
-
-def rendered_config(ctrl: BoundController | None) -> dict[str, str]:
-    """The controller's rendered configuration, when its addon offers
-    ``rendered_config(ctx) -> dict[str, str]``; evidence only, so a failure
-    to render is written down instead of raised."""
-    render = getattr(ctrl.addon, "rendered_config", None) if ctrl is not None else None
-    if ctrl is None or not callable(render):
-        return {}
-    try:
-        return dict(render(ctrl.ctx))
-    except Exception as exc:  # noqa: BLE001 - evidence must not mask the test's own failure
-        return {"error.txt": f"rendered_config failed: {type(exc).__name__}: {exc}\n"}

@@ -46,6 +46,7 @@ pytest_plugins = [
     "harness.pytest.verdicts",
     "harness.pytest.reporting",
     "harness.pytest.article",
+    "harness.pytest.conformance",
 ]
 
 NOT_CHECKABLE = "not checkable here: "

@@ -15,9 +15,8 @@ from __future__ import annotations
 import pytest
 
 from harness.article import derive, run
-from harness.lab.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, ensure_addons
+from harness.lab.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, ensure_addons, rendered_config
 from harness.pytest.article import Case, cases, known_classes, matrix
-from harness.pytest.fixtures import rendered_config
 from harness.pytest.plugin import not_checkable, options, run_id, safe
 from harness.results import store
 from harness.results.model import Outcome, Verdict

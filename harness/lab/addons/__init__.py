@@ -277,3 +277,16 @@ def ensure_addons(ctx: Context, names: list[str]) -> None:
             clusters.update_state(
                 opts, addons={name: addon.version}, addon_seconds={name: round(time.monotonic() - started, 1)}
             )
+
+
+def rendered_config(ctrl: BoundController | None) -> dict[str, str]:
+    """The controller's rendered configuration, when its addon offers
+    ``rendered_config(ctx) -> dict[str, str]``; evidence only, so a failure
+    to render is written down instead of raised."""
+    render = getattr(ctrl.addon, "rendered_config", None) if ctrl is not None else None
+    if ctrl is None or not callable(render):
+        return {}
+    try:
+        return dict(render(ctrl.ctx))
+    except Exception as exc:  # noqa: BLE001 - evidence must not mask the test's own failure
+        return {"error.txt": f"rendered_config failed: {type(exc).__name__}: {exc}\n"}
