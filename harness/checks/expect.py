@@ -142,11 +142,18 @@ GRPC_OK = 0
 GRPC_UNIMPLEMENTED = 12
 
 
-def grpc(host: str | None, method: str, *, port: int | None = None, **response: Any) -> Expectation:
+def grpc(
+    host: str | None,
+    method: str,
+    *,
+    port: int | None = None,
+    headers: Mapping[str, str] | None = None,
+    **response: Any,
+) -> Expectation:
     """Shorthand for a gRPC row: ``grpc("grpc.example.com", "/pkg.Svc/Echo", backend="echo-one")``;
-    the status is gRPC's (OK unless given)."""
+    ``headers`` go as the call's metadata; the status is gRPC's (OK unless given)."""
     response.setdefault("status", GRPC_OK)
-    return Expectation(Request("grpc", host, method, port=port), Response(**response))
+    return Expectation(Request("grpc", host, method, port=port, headers=dict(headers or {})), Response(**response))
 
 
 @dataclass(frozen=True)
@@ -296,7 +303,14 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
         if rq.protocol == "udp":
             return udp_exchange(address, port, rq.payload, timeout=timeout)
         if rq.protocol == "grpc":
-            return grpc_call(address, port, rq.path, authority=scene.host(rq.host) or address, timeout=timeout)
+            return grpc_call(
+                address,
+                port,
+                rq.path,
+                authority=scene.host(rq.host) or address,
+                timeout=timeout,
+                metadata=tuple((k.lower(), v) for k, v in rq.headers.items()),
+            )
         if rs.certificate == DEFAULT_CERTIFICATE:
             sni = scene.host(rq.sni or rq.host)
             try:
@@ -537,14 +551,17 @@ def verify(
     hint: str | Callable[[], str] = "",
     successes: int | None = None,
     settle: float = 0.0,
+    steady: float | None = None,
 ) -> Any:
     """The row must hold ``successes`` (the run's N) times in a row within
     the consistency deadline, and no other backend than the expected one may
     answer after ``settle`` seconds (give ``timeouts.update_settle`` after an
-    update). It is a check of ``claims`` (default: all of the test's): a
-    failure is a failed check, recorded with its transcript. The transcript
-    of a success goes to ``evidence`` under the row's label. Returns the last
-    thing seen (an HttpResult, say)."""
+    update). With ``steady`` (article mode: ``timeouts.steady_wrong_answer``)
+    the same wrong answer seen without a break for that long fails the row
+    then, instead of at the deadline. It is a check of ``claims`` (default:
+    all of the test's): a failure is a failed check, recorded with its
+    transcript. The transcript of a success goes to ``evidence`` under the
+    row's label. Returns the last thing seen (an HttpResult, say)."""
     with _judged(evidence, label(exp, scene), claims):
         seen, transcript = consistently(
             probe(exp, scene),
@@ -554,6 +571,7 @@ def verify(
             hint=hint,
             failure=FailureKind.TRAFFIC,
             settle=settle,
+            steady=steady,
         )
         if evidence is not None:
             evidence.add(label(exp, scene), transcript)

@@ -403,13 +403,23 @@ class GrpcResult:
         return out
 
 
-def grpc_call(address: str, port: int, method: str, *, authority: str, timeout: float = 5.0) -> GrpcResult:
+def grpc_call(
+    address: str,
+    port: int,
+    method: str,
+    *,
+    authority: str,
+    timeout: float = 5.0,
+    metadata: tuple[tuple[str, str], ...] = (),
+) -> GrpcResult:
     """One unary call of ``method`` (``/package.Service/Method``) with an
     empty request, over plaintext HTTP/2 with the given ``:authority``. The
     message types come from the server's reflection service, asked through
     the same address and authority (so the route must carry reflection too):
     no generated code. A non-OK status is a result, not an error; a server
-    that cannot be reached or reflected raises ProbeError."""
+    that cannot be reached or reflected raises ProbeError. ``metadata``
+    (lower-case names) goes with the call itself, as a GRPCRoute header
+    match reads it."""
     import grpc
     from google.protobuf import descriptor_pool, json_format, message_factory
     from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
@@ -436,7 +446,7 @@ def grpc_call(address: str, port: int, method: str, *, authority: str, timeout: 
             method, request_serializer=lambda m: m.SerializeToString() if m else b"", response_deserializer=decode
         )
         try:
-            reply = call(request, timeout=timeout)
+            reply = call(request, timeout=timeout, metadata=metadata or None)
         except grpc.RpcError as exc:
             code = exc.code()
             return GrpcResult(
