@@ -45,13 +45,13 @@ import trustme
 
 from harness.article import derive, supply
 from harness.article.environment import POOL_ANNOTATIONS
-from harness.article.model import Check, Kind, Plan
-from harness.checks.consistency import eventually
-from harness.checks.expect import Expectation, Scene, describe, probe, verify
+from harness.article.model import ROUTE_KINDS, Check, Kind, Plan, PoolNeed
+from harness.checks.consistency import Mismatch, Misrouted, consistently, eventually
+from harness.checks.expect import Expectation, Scene, describe, label, probe
 from harness.checks.gates import GATED_KINDS, GATEWAY_GROUP, RejectionWatch
 from harness.checks.kube import Kube
+from harness.checks.manifests import ManifestError, load_manifest, unique_host
 from harness.checks.manifests import describe as describe_doc
-from harness.checks.manifests import load_manifest, unique_host
 from harness.checks.probes import ProbeError
 from harness.checks.timeouts import Timeouts
 from harness.lab.addons import BoundController
@@ -114,6 +114,8 @@ def gateway_objects(plan: Plan, gateway_class: str) -> list[dict[str, Any]]:
                 protocol=protocol,
                 port=port,
             )[0]
+            if protocol == "TLS":  # a TLSRoute's listener: passthrough (the backend terminates TLS)
+                one["spec"]["listeners"][0]["tls"] = {"mode": "Passthrough"}
             if doc is None:
                 doc = one
             else:
@@ -180,6 +182,9 @@ def run_step(plan: Plan, env: Env, rec: Recorder, cleanup: Cleanup, *, update: b
     kube, ns, timeouts = env.kube, env.ns, env.timeouts
     result = StepResult()
     cluster, objects = supply.localize(plan, ns)
+    mapped = same_namespace(objects, ns)
+    for other in mapped:
+        rec.note(f"references to namespace {other} point at the test's namespace (the article's objects are all in it)")
     why = not_served(kube, cluster + objects)
     if why:
         result.bad = why
@@ -199,7 +204,8 @@ def run_step(plan: Plan, env: Env, rec: Recorder, cleanup: Cleanup, *, update: b
         names = [hosts.get(h, unique_host(ns, h)) for h in s.hosts] or [unique_host(ns, "article.example.com")]
         tls_secret(kube, ns, s.name, env.run_ca.issue_cert(*names))
     for pool in plan.pools:
-        docs = supply.pool_objects(pool, ns)
+        cidrs = [a if "/" in a or "-" in a else f"{a}/{32 if ':' not in a else 128}" for a in pool.addresses]
+        docs = supply.pool_objects(PoolNeed(pool.name, cidrs), ns)
         cleanup.add(docs, "metallb-system")
         kube.apply(docs)
     waits: list[str] = []  # Services whose endpoints the checks need
@@ -221,8 +227,8 @@ def run_step(plan: Plan, env: Env, rec: Recorder, cleanup: Cleanup, *, update: b
             rec.add("applied", [describe_doc(d) for d in cluster + objects])
             if cluster:
                 cleanup.add(cluster)
-                kube.apply(cluster, sink=rec, gate=False)
-            kube.apply(objects, namespace=ns, gate=False, sink=rec)
+                as_written(kube, cluster, None, rec)
+            as_written(kube, objects, ns, rec)
     except CheckFailed as exc:
         if env.kubeconfig is not None:
             everything = ", ".join(describe_doc(d) for d in objects)
@@ -237,13 +243,13 @@ def run_step(plan: Plan, env: Env, rec: Recorder, cleanup: Cleanup, *, update: b
             )
         return result
     # -- accepted by their controllers (routes, Gateways) and backends ready, at once ----------------
-    unmet_objects = {c.object for c in plan.checks if c.unmet}
+    needed = resting_on(plan)
     gated = [
         d
         for d in objects
         if str(d.get("apiVersion", "")).startswith(GATEWAY_GROUP + "/")
         and d.get("kind") in GATED_KINDS
-        and describe_doc(d) not in unmet_objects
+        and describe_doc(d) in needed
     ]
     blocked: dict[str, str] = {}  # object -> why checks resting on it cannot run
     backends: dict[str, list[str]] = {}
@@ -291,12 +297,81 @@ def run_step(plan: Plan, env: Env, rec: Recorder, cleanup: Cleanup, *, update: b
     ctx = StepContext(plan, env, scene, blocked, served_by_article, unreadable, update)
     # -- every check, at once; recorded in plan order -----------------------------------------------
     with concurrent.futures.ThreadPoolExecutor(PARALLEL) as workers:
-        futures = [workers.submit(run_check, c, ctx) for c in plan.checks]
-        for f in futures:
-            merge(rec, f.result())
+        checked = [workers.submit(run_check, c, ctx) for c in plan.checks]
+        for done in checked:
+            merge(rec, done.result())
     if env.kubeconfig is not None:
         diagnose_failures(rec, env.kubeconfig, ns)
     return result
+
+
+CONTENT_REFUSALS = ("HTTP 400", "failed to convert new object", "error decoding", "illegal base64", "cannot unmarshal")
+
+
+class Refused(Observed):
+    """The API server refused an object of the article for what it holds (it does not decode, say)."""
+
+    failure = FailureKind.ADMISSION
+
+
+def as_written(kube: Kube, docs: list[dict[str, Any]], ns: str | None, rec: Recorder) -> None:
+    """Apply the article's objects without waiting on their status: a refusal
+    for their content (admission, validation, a field that does not decode)
+    is an observation of the article's object; anything else the API says is
+    the harness's error."""
+    for d in docs:
+        try:
+            kube.apply([d], namespace=ns, gate=False, sink=rec)
+        except ManifestError as exc:
+            text = str(exc)
+            if any(mark in text for mark in CONTENT_REFUSALS):
+                raise Refused(f"apply {describe_doc(d)}", "the object admitted", Seen(text)) from None
+            raise
+
+
+def same_namespace(objects: list[dict[str, Any]], ns: str) -> list[str]:
+    """Every namespace the article's objects name in a reference (parentRefs,
+    backendRefs, certificateRefs, a ReferenceGrant's from) made the test's:
+    the article's objects all go into the test's namespace, so a reference to
+    the namespace they came from must follow them. Returns the namespaces mapped."""
+    mapped: set[str] = set()
+
+    def fix(ref: Any) -> None:
+        if isinstance(ref, dict) and isinstance(ref.get("namespace"), str) and ref["namespace"] != ns:
+            mapped.add(ref["namespace"])
+            ref["namespace"] = ns
+
+    for d in objects:
+        spec: dict[str, Any] = d["spec"] if isinstance(d.get("spec"), dict) else {}
+        if not str(d.get("apiVersion", "")).startswith(GATEWAY_GROUP + "/"):
+            continue
+        if d.get("kind") in ROUTE_KINDS:
+            for ref in spec.get("parentRefs") or []:
+                fix(ref)
+            for rule in spec.get("rules") or []:
+                for ref in (rule or {}).get("backendRefs") or []:
+                    fix(ref)
+        elif d.get("kind") == "Gateway":
+            for lst in spec.get("listeners") or []:
+                for ref in ((lst or {}).get("tls") or {}).get("certificateRefs") or []:
+                    fix(ref)
+        elif d.get("kind") == "ReferenceGrant":
+            for ref in spec.get("from") or []:
+                fix(ref)
+    return sorted(mapped)
+
+
+def resting_on(plan: Plan) -> set[str]:
+    """The objects the plan's checkable checks rest on (the routes and
+    Gateways whose acceptance is waited on before traffic)."""
+    out: set[str] = set()
+    for c in plan.checks:
+        if c.not_checkable or c.unmet:
+            continue
+        out.update(part.strip() for part in c.object.split(", "))
+        if c.target.startswith("gateway:"):
+            out.add(f"Gateway {c.target.split(':')[1]}")
+    return out
 
 
 def merge(rec: Recorder, child: Recorder) -> None:
@@ -376,8 +451,39 @@ def run_check(c: Check, ctx: StepContext) -> Recorder:
                 _weights(c, rows[0], scene, rec, settle)
             else:
                 for row in rows:
-                    verify(row, scene, rec, settle=settle, steady=ctx.env.timeouts.steady_wrong_answer)
+                    verify(row, scene, rec, settle=settle)
     return rec
+
+
+def verify(exp: Expectation, scene: Scene, rec: Recorder, *, settle: float = 0.0) -> Any:
+    """:func:`harness.checks.expect.verify` for an article's row, on a cluster
+    other tests share: the same consistency rule with the steady-wrong-answer
+    window, and an answer from an echo pod that is none of this test's (an
+    Ingress of another test catching every host while this one's rule is
+    not programmed yet) is a not-yet-routed answer, not a misroute; a wrong
+    backend of this test still fails at once."""
+    inner = probe(exp, scene)
+    ours = {p for pods in scene.backends.values() for p in pods}
+
+    def check() -> Any:
+        try:
+            return inner()
+        except Misrouted as exc:
+            if exc.seen.pod and exc.seen.pod not in ours:
+                raise Mismatch(f"{exc} (a pod of another test: not routed here yet)", exc.seen) from None
+            raise
+
+    with rec.check(label(exp, scene)):
+        seen, transcript = consistently(
+            check,
+            what=describe(exp, scene),
+            timeouts=scene.timeouts,
+            failure=FailureKind.TRAFFIC,
+            settle=settle,
+            steady=scene.timeouts.steady_wrong_answer,
+        )
+        rec.add(label(exp, scene), transcript)
+    return seen
 
 
 def _not_checkable(c: Check, ctx: StepContext) -> str:
@@ -538,7 +644,7 @@ def _weights(c: Check, row: Expectation, scene: Scene, rec: Recorder, settle: fl
     """The rule answers at all (consistency rule), then ``WEIGHT_REQUESTS``
     requests are counted by the Service whose pod answered."""
     assert c.weights is not None
-    verify(row, scene, rec, settle=settle, steady=scene.timeouts.steady_wrong_answer)
+    verify(row, scene, rec, settle=settle)
     check = probe(row, scene)
     owner = {pod: svc for svc in c.weights for pod in scene.backends.get(svc, [])}
     counts: Counter[str] = Counter()
