@@ -446,7 +446,9 @@ def run_check(c: Check, ctx: StepContext) -> Recorder:
                     raise HarnessError(
                         f"{row.response.backend} has no ready echo pods: {ctx.scene.subject} cannot route to it"
                     )
-            settle = ctx.env.timeouts.update_settle if ctx.update else 0.0
+            # a controller may program a snippet's rules as its backends' endpoints appear, one by one, fresh
+            # objects or not: a wrong backend in the first update_settle seconds is recorded, then fails at once
+            settle = ctx.env.timeouts.update_settle
             if c.kind == Kind.WEIGHTS.value:
                 _weights(c, rows[0], scene, rec, settle)
             else:
@@ -470,7 +472,8 @@ def verify(exp: Expectation, scene: Scene, rec: Recorder, *, settle: float = 0.0
             return inner()
         except Misrouted as exc:
             if exc.seen.pod and exc.seen.pod not in ours:
-                raise Mismatch(f"{exc} (a pod of another test: not routed here yet)", exc.seen) from None
+                note = " (a pod of another test: not routed here yet)"
+                raise Mismatch(f"{exc}{note}", replace(exc.seen, text=exc.seen.text + note)) from None
             raise
 
     with rec.check(label(exp, scene)):
@@ -571,26 +574,62 @@ def _class_accepted(c: Check, ctx: StepContext, rec: Recorder) -> None:
         raise Unmet(c.id, "Accepted=True", Seen(f"rejected: {final['why']}"), failure=FailureKind.REJECTED)
 
 
+class _Settled(Exception):
+    """The same wrong address for the whole settle window."""
+
+
 def _lb_address(c: Check, ctx: StepContext, rec: Recorder) -> None:
-    kube, ns = ctx.env.kube, ctx.env.ns
+    """The Service gets an address, the one it requests (mapped) or one of its
+    pool's; after an update the address a previous version got may still be
+    there for a moment, so the wanted one is waited for, and the same wrong
+    address for the settle window (``steady_wrong_answer``) fails at once."""
+    kube, ns, timeouts = ctx.env.kube, ctx.env.ns, ctx.env.timeouts
     svc = c.target[3:]
-    address = kube.wait_load_balancer(ns, svc)
-    obj = kube.get("v1", "Service", svc, ns) or {}
-    annotations = (obj.get("metadata") or {}).get("annotations") or {}
-    seen = {"service": svc, "address": address, "pool": annotations.get(ALLOCATED_FROM)}
-    rec.add("external address", seen)
     want = c.address
-    if want is None:
-        return
-    if want.address is not None:
-        assert address == want.address, f"Service {svc} got {address}; it requests {want.address} (as mapped)"
-    if want.among:
-        assert address in want.among, f"Service {svc} got {address}, not one of {', '.join(want.among)}"
-    if want.pool is not None:
-        pool = want.pool
-        if any(r.what == "pool" and r.name == pool for r in ctx.plan.renames):
-            pool = supply.unique_name(ns, pool)
-        assert seen["pool"] == pool, f"Service {svc} got {address} from pool {seen['pool']!r}; it names pool {pool!r}"
+    pool = want.pool if want is not None else None
+    if pool is not None and any(r.what == "pool" and r.name == pool for r in ctx.plan.renames):
+        pool = supply.unique_name(ns, pool)
+    wrong: dict[str, Any] = {"what": None, "since": 0.0}
+    seen: dict[str, Any] = {}
+
+    def observed() -> dict[str, Any]:
+        address = kube.load_balancer_address(ns, svc)
+        obj = kube.get("v1", "Service", svc, ns) or {}
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        seen.update({"service": svc, "address": address, "pool": annotations.get(ALLOCATED_FROM)})
+        assert address, f"Service {svc} has no external address yet"
+        problem = ""
+        if want is not None and want.address is not None and address != want.address:
+            problem = f"Service {svc} got {address}; it requests {want.address} (as mapped)"
+        elif want is not None and want.among and address not in want.among:
+            problem = f"Service {svc} got {address}, not one of {', '.join(want.among)}"
+        elif pool is not None and seen["pool"] != pool:
+            problem = f"Service {svc} got {address} from pool {seen['pool']!r}; it names pool {pool!r}"
+        if problem:
+            now = time.monotonic()
+            if problem != wrong["what"]:
+                wrong.update(what=problem, since=now)
+            elif now - wrong["since"] >= timeouts.steady_wrong_answer:
+                raise _Settled(problem)
+            raise AssertionError(problem)
+        return dict(seen)
+
+    try:
+        got = eventually(
+            observed,
+            what=f"external address of Service {svc}" + (f" ({c.text})" if want is not None else ""),
+            timeouts=timeouts,
+            deadline=timeouts.load_balancer_address,
+            hint=lambda: f"events of Service {svc}: {kube.event_lines(ns, svc) or 'none'}; MetalLB controller logs",
+        )
+    except _Settled as exc:
+        rec.add("external address", dict(seen))
+        raise Unmet(
+            f"external address of Service {svc}",
+            c.text,
+            Seen(f"{exc} (the same for {timeouts.steady_wrong_answer:.0f}s, steady_wrong_answer)"),
+        ) from None
+    rec.add("external address", got)
 
 
 def _lb_shared(c: Check, ctx: StepContext, rec: Recorder) -> None:
