@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FAST, Backend
 from test_report_formats import _browse
 
+from conftest import FAST, Backend
 from harness.article import batch, publish, reader, report, run
 from harness.article.article_plan import plan_article
 from harness.article.environment import Environment
