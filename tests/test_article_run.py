@@ -292,8 +292,12 @@ def test_articles_checked_side_by_side_never_share_an_address():
         x for a in arts if a.plan for sp in a.plan.snippets for p in sp.plans for q in p.pools for x in q.addresses
     }
     assert wanted and not set(wanted) & pools
-    assert [u.id for u in arts[0].units] == ["L30-metallb", "L218-metallb"]  # the versions of Service nginx: one test
-    assert [len(u.steps) for u in arts[0].units] == [2, 1]
+    # the versions of Service nginx: one test; the reader's path: the article's three snippets in one namespace
+    assert [u.id for u in arts[0].units] == ["L30-metallb", "L218-metallb", "reader-metallb"]
+    assert [len(u.steps) for u in arts[0].units] == [2, 1, 3]
+    reader = arts[0].readers["metallb"]
+    assert [len(p.objects) for p in reader.plans] == [1, 1, 2] and len(reader.final.objects) == 3
+    assert set(reader.final.mapped_addresses.values()) <= set(reserved) - used[0] - used[1]  # its own addresses
 
 
 def test_the_reserved_range_sits_one_slice_below_the_clusters_pool():

@@ -30,13 +30,15 @@ import ipaddress
 import json
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from harness.article import derive
 from harness.article.article_plan import ArticlePlan, SnippetPlan, plan_article
-from harness.article.environment import Environment
+from harness.article.environment import Allocator, Environment
 from harness.article.model import Plan, Subject
+from harness.article.steps import identity
 
 MARKDOWN = (".md", ".markdown", ".mdx")
 SKIP_DIRS = ("node_modules",)
@@ -167,18 +169,37 @@ def slugs(names: list[str]) -> list[str]:
 # --------------------------------------------------------------------------
 
 
+READER = 0  # the key of the reader's path among an article's units
+
+
 @dataclass(frozen=True)
 class Unit:
-    """One test: a chain of steps (indexes into the article's snippets) on one subject."""
+    """One test: a chain of steps (indexes into the article's snippets) on one
+    subject; or (``key`` :data:`READER`) the article as a reader follows it."""
 
     article: int
-    key: int  # the line of the chain's first snippet (a lone snippet's line)
+    key: int  # the line of the chain's first snippet (a lone snippet's line); READER: the whole article
     subject: str
     steps: tuple[int, ...]
 
     @property
     def id(self) -> str:
-        return f"L{self.key}-{self.subject}"
+        return f"reader-{self.subject}" if self.key == READER else f"L{self.key}-{self.subject}"
+
+
+@dataclass
+class Reader:
+    """The article as a reader follows it, on one subject: every snippet the
+    harness can check, applied in article order in one namespace (``plans``,
+    planned in one scope: one mapping of hosts, addresses and classes for
+    all), later ones updating earlier objects; then the checks of the state
+    the article ends in (``final``: the latest version of every object)."""
+
+    subject: str
+    steps: tuple[int, ...]
+    plans: list[Plan]
+    final: Plan
+    left_out: list[str] = field(default_factory=list)  # snippets not applied, with why
 
 
 @dataclass
@@ -192,6 +213,7 @@ class Article:
     plan: ArticlePlan | None = None
     error: str = ""  # the article could not be read (its report says so)
     units: list[Unit] = field(default_factory=list)
+    readers: dict[str, Reader] = field(default_factory=dict)  # subject -> the reader's path on it
 
     def plans(self, unit: Unit) -> list[tuple[SnippetPlan, Plan]]:
         """The steps of ``unit``, each with its plan on the unit's subject."""
@@ -207,13 +229,54 @@ class Article:
         return next(u for u in self.units if u.key == key and u.subject == subject)
 
 
-def units_of(index: int, ap: ArticlePlan) -> list[Unit]:
+def units_of(index: int, ap: ArticlePlan, readers: dict[str, Reader] | None = None) -> list[Unit]:
     grouped: dict[tuple[int, str], list[int]] = {}
     for i, sp in enumerate(ap.snippets):
         key = sp.step.chain or sp.snippet.line
         for p in sp.plans:
             grouped.setdefault((key, p.subject), []).append(i)
-    return [Unit(index, key, subject, tuple(steps)) for (key, subject), steps in grouped.items()]
+    out = [Unit(index, key, subject, tuple(steps)) for (key, subject), steps in grouped.items()]
+    out += [Unit(index, READER, r.subject, r.steps) for r in (readers or {}).values()]
+    return out
+
+
+def readers_of(
+    ap: ArticlePlan, subjects: list[Subject], known: dict[str, list[str]], alloc: Allocator
+) -> dict[str, Reader]:
+    """The reader's path on each subject that checks the article's final
+    state, when the article has two snippets or more to follow that are not
+    one chain of versions already (that chain's test is the reader's path)."""
+    usable = [i for i, sp in enumerate(ap.snippets) if sp.plans and not (sp.bad or sp.skipped or sp.harness_error)]
+    left_out = [
+        f"line {sp.snippet.line}: {sp.bad or sp.skipped or sp.harness_error}"
+        for sp in ap.snippets
+        if sp.snippet.kubernetes and (sp.bad or sp.harness_error)
+    ]
+    chains = {ap.snippets[i].step.chain or ap.snippets[i].snippet.line for i in usable}
+    if len(usable) < 2 or len(chains) < 2:
+        return {}
+    state: dict[tuple[str, str, str], dict[str, Any]] = {}
+    lines: dict[tuple[str, str, str], int] = {}
+    for i in usable:
+        s = ap.snippets[i].snippet
+        for d, n in zip(s.docs, s.doc_lines or [s.line] * len(s.docs), strict=False):
+            state[identity(d)] = d
+            lines[identity(d)] = n
+    first = ap.snippets[usable[0]].snippet
+    merged = replace(first, line=READER, docs=list(state.values()), doc_lines=[lines[k] for k in state])
+    names, _ = derive.subjects(merged, subjects, known)
+    out: dict[str, Reader] = {}
+    for name in names:
+        subject = next((m for m in subjects if m.name == name), None)
+        try:
+            final = derive.plan(merged, subject, subjects, known, alloc, scope="reader")
+            plans = [
+                derive.plan(ap.snippets[i].snippet, subject, subjects, known, alloc, scope="reader") for i in usable
+            ]
+        except Exception:  # noqa: BLE001 - the harness cannot plan it: the per-snippet tests still say why
+            continue
+        out[name] = Reader(name, tuple(usable), plans, final, list(left_out))
+    return out
 
 
 def addresses_used(ap: ArticlePlan) -> list[str]:
@@ -233,6 +296,9 @@ def requested_addresses(articles: list[Article]) -> list[str]:
     for a in articles:
         for sp in a.plan.snippets if a.plan else []:
             for p in sp.plans:
+                out.update(p.mapped_addresses.values())
+        for r in a.readers.values():
+            for p in [*r.plans, r.final]:
                 out.update(p.mapped_addresses.values())
     return sorted(out, key=lambda a: ipaddress.ip_address(a))
 
@@ -270,10 +336,15 @@ def plan_run(
             a.error = f"cannot read {a.display}: {getattr(exc, 'strerror', None) or exc}"
             continue
         need = len(addresses_used(first))
+        counting = Allocator(Environment(pools, PLANNING_RANGE))
+        readers_of(first, subjects, known, counting)
+        reader_need = len(counting.given) + sum(len(v) for v in counting.pools.values())
         mine, free = free[:need], free[need:]
+        theirs, free = free[:reader_need], free[reader_need:]
         a.env = Environment(pools, _span(mine))
         a.plan = plan_article(a.path, subjects, known, include_root=a.include_root, env=a.env)
-        a.units = units_of(a.index, a.plan)
+        a.readers = readers_of(a.plan, subjects, known, Allocator(Environment(pools, _span(theirs))))
+        a.units = units_of(a.index, a.plan, a.readers)
     return articles
 
 
@@ -313,7 +384,9 @@ def reserved_pool_objects(addresses: list[str], namespace: str = "metallb-system
 
 
 __all__ = [
+    "READER",
     "Article",
+    "Reader",
     "RESERVED_POOL",
     "SelectionError",
     "Unit",
@@ -321,6 +394,7 @@ __all__ = [
     "changed_markdown",
     "include_root_for",
     "plan_run",
+    "readers_of",
     "requested_addresses",
     "reserved_pool_objects",
     "reserved_range",

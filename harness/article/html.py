@@ -212,15 +212,39 @@ def render_article(doc: ArticleReport) -> str:
             + "".join(f"<li>line {p.line}: {escape(p.text)}</li>" for p in doc.problems)
             + "</ul>"
         )
+    if doc.inconsistencies or doc.reader:
+        body.append(
+            "<h2>The article as a reader follows it</h2><p class='small'>Every snippet applied in article order in "
+            "one namespace, later ones updating earlier objects; then the checks of the state the article ends in "
+            "(counted apart from the snippets' own).</p>"
+        )
     if doc.inconsistencies:
         body.append(
-            "<h2>Inconsistencies of the article</h2><ul>"
+            "<h3>Inconsistencies of the article</h3><ul>"
             + "".join(
                 f"<li>{escape(i.kind)} {escape(i.name)} (lines {escape(', '.join(map(str, i.lines)))}): "
                 f"{escape(i.text)}</li>"
                 for i in doc.inconsistencies
             )
             + "</ul>"
+        )
+    if doc.reader:
+        n = doc.reader_counts
+        rows = []
+        for r in doc.reader:
+            if r.missing or r.outcome is Outcome.ERROR:
+                v = Verdict.NOT_RUN if r.missing else Verdict.ERROR
+                rows.append(
+                    f"<tr><td>{escape(r.subject)}</td><td>-</td><td class='{_cls(v)}'>{escape(MARK[v])}</td>"
+                    f"<td>{escape(r.reason)}</td></tr>"
+                )
+            rows += [_check_row(r.subject, c) for c in r.checks]
+        body.append(
+            f"<h3>Reader's path: {n[Verdict.HOLDS]} hold, {n[Verdict.DOES_NOT_HOLD]} do not hold, "
+            f"{n[Verdict.NOT_CHECKABLE]} not checkable here, {n[Verdict.ERROR]} error</h3>"
+            "<table><tr><th>subject</th><th>check</th><th>verdict</th><th>what was seen / why</th></tr>"
+            + "".join(rows)
+            + "</table>"
         )
     body.append(_versions(doc))
     body.append("<h2>Snippets</h2>")
@@ -246,7 +270,7 @@ def render_article(doc: ArticleReport) -> str:
             + "</ul>"
         )
     if doc.comparison:
-        rows = "".join(
+        compared = "".join(
             f"<tr><td>{c.line}</td><td>{escape(c.subject)}</td><td>{escape(c.claim)}</td><td>{escape(c.check)}</td>"
             f"<td>{escape(c.article.value if c.article else '-')}</td>"
             f"<td>{escape(c.claims.value if c.claims else '-')}</td>"
@@ -256,7 +280,7 @@ def render_article(doc: ArticleReport) -> str:
         body.append(
             f"<h2>Against the claims report</h2><p>Claims verdicts from {escape(doc.comparison_source)}.</p>"
             "<table><tr><th>line</th><th>subject</th><th>claim</th><th>check</th><th>article</th><th>claims</th>"
-            f"<th>agrees</th><th>why they differ</th></tr>{rows}</table>"
+            f"<th>agrees</th><th>why they differ</th></tr>{compared}</table>"
         )
     return _page(f"Article report: {doc.article}", "".join(body))
 

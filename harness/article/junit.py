@@ -62,6 +62,27 @@ def suite_of(doc: ArticleReport) -> ET.Element:
                 elif c.verdict in (Verdict.NOT_CHECKABLE, Verdict.NOT_RUN):
                     ET.SubElement(case, "skipped", message=f"{c.verdict.value}: {text}")
                     skipped += 1
+    for r in doc.reader:
+        cls = f"{doc.article}:reader.{r.subject}"
+        if r.missing:
+            ET.SubElement(_case(suite, cls, "the reader's path"), "skipped", message=f"not run: {r.reason}")
+            tests, skipped = tests + 1, skipped + 1
+        elif r.outcome is Outcome.ERROR and not any(c.verdict is Verdict.ERROR for c in r.checks):
+            ET.SubElement(_case(suite, cls, "the reader's path"), "error", message=r.reason)
+            tests, errors = tests + 1, errors + 1
+        for c in r.checks:
+            case = _case(suite, cls, c.label)
+            tests += 1
+            if c.verdict is Verdict.DOES_NOT_HOLD:
+                el = ET.SubElement(case, "failure", message=why(c))
+                el.text = "\n".join([why(c), *("diagnosis: " + d for d in c.diagnosis)])
+                failures += 1
+            elif c.verdict is Verdict.ERROR:
+                ET.SubElement(case, "error", message=why(c))
+                errors += 1
+            elif c.verdict in (Verdict.NOT_CHECKABLE, Verdict.NOT_RUN):
+                ET.SubElement(case, "skipped", message=f"{c.verdict.value}: {why(c)}")
+                skipped += 1
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from harness import claims as catalog
 from harness.article.article_plan import ArticlePlan
-from harness.article.batch import Article
+from harness.article.batch import READER, Article
 from harness.article.index import ArticleEntry, ArticleIndex, ArticleStatus
 from harness.article.reader import Inconsistency, inconsistencies
 from harness.checks.manifests import MANIFESTS, load_manifest
@@ -188,6 +188,7 @@ class ArticleReport:
     commands: list[Noted] = field(default_factory=list)  # kubectl commands not checked
     problems: list[Noted] = field(default_factory=list)  # of the page (unclosed quote, no YAML, ...)
     inconsistencies: list[Inconsistency] = field(default_factory=list)
+    reader: list[SubjectResult] = field(default_factory=list)  # the article as a reader follows it, per subject
     environment: str = ""  # the addresses set aside for what it requests
     error: str = ""  # the article could not be read at all
     interrupted: bool = False
@@ -213,6 +214,20 @@ class ArticleReport:
         return out
 
     @property
+    def reader_counts(self) -> dict[Verdict, int]:
+        """The reader's path's checks by verdict (apart: they check the same objects again, together)."""
+        out = {v: 0 for v in COUNTED}
+        for r in self.reader:
+            if r.missing:
+                out[Verdict.NOT_RUN] += 1
+                continue
+            if r.outcome is Outcome.ERROR and not any(c.verdict is Verdict.ERROR for c in r.checks):
+                out[Verdict.ERROR] += 1
+            for c in r.checks:
+                out[c.verdict] += 1
+        return out
+
+    @property
     def bad(self) -> int:
         return sum(1 for s in self.snippets if s.bad)
 
@@ -234,7 +249,7 @@ class ArticleReport:
     @property
     def seconds(self) -> float:
         """Time the checks of the article took (its tests' steps, added up)."""
-        return round(sum(_seconds(r) for s in self.snippets for r in s.results), 1)
+        return round(sum(_seconds(r) for s in self.snippets for r in s.results) + sum(map(_seconds, self.reader)), 1)
 
     @property
     def status(self) -> ArticleStatus:
@@ -277,6 +292,10 @@ class ArticleReport:
             "commands": [c.to_json() for c in self.commands],
             "problems": [p.to_json() for p in self.problems],
             "inconsistencies": [i.to_json() for i in self.inconsistencies],
+            "reader": {
+                "summary": {v.value: n for v, n in self.reader_counts.items()},
+                "results": [r.to_json() for r in self.reader],
+            },
             "comparison": {"source": self.comparison_source, "rows": [c.to_json() for c in self.comparison]},
         }
 
@@ -337,8 +356,11 @@ def build(
     """The report. ``summaries``: every snippet of the article in article
     order; ``records``: what the tests recorded (those with a line)."""
     by_line: dict[int, dict[str, TestRecord]] = {}
+    reader: list[SubjectResult] = []
     for r in records:
-        if r.line is not None:
+        if r.line == READER:
+            reader.append(_result(r.subject, r))
+        elif r.line is not None:
             by_line.setdefault(r.line, {})[r.subject] = r
     snippets = []
     comparison: list[Comparison] = []
@@ -354,19 +376,7 @@ def build(
             if rec is None:
                 report.results.append(SubjectResult(subject, Outcome.ERROR, missing=True, reason="no result recorded"))
                 continue
-            seconds = rec.setup.get("seconds") if isinstance(rec.setup, dict) else None
-            report.results.append(
-                SubjectResult(
-                    subject=subject,
-                    outcome=rec.outcome,
-                    checks=list(rec.checks),
-                    reason=rec.reason,
-                    notes=list(rec.notes),
-                    setup=rec.setup,
-                    evidence_dir=rec.evidence_dir,
-                    seconds=float(seconds) if isinstance(seconds, int | float) else 0.0,
-                )
-            )
+            report.results.append(_result(subject, rec))
             if claims is not None and s.guide:
                 for c in rec.checks:
                     for claim in c.claims:
@@ -374,7 +384,23 @@ def build(
         snippets.append(report)
     if claims is not None:
         comparison.extend(_uncovered(summaries, claims))
-    return ArticleReport(article, snippets, claims_source, comparison, dict(run or {}))
+    doc = ArticleReport(article, snippets, claims_source, comparison, dict(run or {}))
+    doc.reader = sorted(reader, key=lambda r: r.subject)
+    return doc
+
+
+def _result(subject: str, rec: TestRecord) -> SubjectResult:
+    seconds = rec.setup.get("seconds") if isinstance(rec.setup, dict) else None
+    return SubjectResult(
+        subject=subject,
+        outcome=rec.outcome,
+        checks=list(rec.checks),
+        reason=rec.reason,
+        notes=list(rec.notes),
+        setup=rec.setup,
+        evidence_dir=rec.evidence_dir,
+        seconds=float(seconds) if isinstance(seconds, int | float) else 0.0,
+    )
 
 
 def summaries_of(ap: ArticlePlan) -> list[SnippetSummary]:
@@ -433,6 +459,12 @@ def build_article(
     doc.commands = [Noted(c.line, " ".join(c.command.split()), c.reason) for c in ap.commands]
     doc.problems = [Noted(p.line, p.message) for p in ap.problems]
     doc.inconsistencies = inconsistencies(ap)
+    done = {r.subject for r in doc.reader}
+    doc.reader += [
+        SubjectResult(subject, Outcome.ERROR, missing=True, reason="no result recorded")
+        for subject in a.readers
+        if subject not in done
+    ]
     doc.interrupted = interrupted
     return doc
 
@@ -588,11 +620,39 @@ def render_markdown(doc: ArticleReport) -> str:
     if doc.problems:
         lines += ["", "## Problems of the page", ""]
         lines += [f"- line {p.line}: {_cell(p.text)}" for p in doc.problems]
-    if doc.inconsistencies:
-        lines += ["", "## Inconsistencies of the article", ""]
-        lines += [
-            f"- {i.kind} {i.name} (lines {', '.join(map(str, i.lines))}): {_cell(i.text)}" for i in doc.inconsistencies
-        ]
+    if doc.inconsistencies or doc.reader:
+        lines += ["", "## The article as a reader follows it", ""]
+        lines.append(
+            "Every snippet applied in article order in one namespace, later ones updating earlier objects; then the "
+            "checks of the state the article ends in (counted apart from the snippets' own)."
+        )
+        if doc.inconsistencies:
+            lines += ["", "Inconsistencies of the article:", ""]
+            lines += [
+                f"- {i.kind} {i.name} (lines {', '.join(map(str, i.lines))}): {_cell(i.text)}"
+                for i in doc.inconsistencies
+            ]
+        if doc.reader:
+            n = doc.reader_counts
+            lines += [
+                "",
+                f"Reader's path: {n[Verdict.HOLDS]} hold, {n[Verdict.DOES_NOT_HOLD]} do not hold, "
+                f"{n[Verdict.NOT_CHECKABLE]} not checkable here, {n[Verdict.ERROR]} error"
+                + (f", {n[Verdict.NOT_RUN]} not run" if n[Verdict.NOT_RUN] else "")
+                + ".",
+                "",
+                "| subject | check | verdict | evidence / reason |",
+                "|---|---|---|---|",
+            ]
+            for r in doc.reader:
+                if r.missing:
+                    lines.append(f"| {r.subject} | - | not run | {_cell(r.reason)} |")
+                    continue
+                if r.outcome is Outcome.ERROR:
+                    lines.append(f"| {r.subject} | - | **ERROR** | {_cell(r.reason)} |")
+                for c in r.checks:
+                    text = why(c) + (" — diagnosis: " + "; ".join(c.diagnosis) if c.diagnosis else "")
+                    lines.append(f"| {r.subject} | {_cell(c.label)} | {MARK[c.verdict]} | {_cell(text)} |")
     lines += [
         "",
         "## Per snippet",

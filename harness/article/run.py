@@ -177,8 +177,19 @@ class Env:
 # --------------------------------------------------------------------------
 
 
-def run_step(plan: Plan, env: Env, rec: Recorder, cleanup: Cleanup, *, update: bool = False) -> StepResult:
-    """Supply, apply and check one step (``update``: earlier steps of its chain are applied already)."""
+def run_step(
+    plan: Plan,
+    env: Env,
+    rec: Recorder,
+    cleanup: Cleanup,
+    *,
+    update: bool = False,
+    check: bool = True,
+    label: str = "the snippet applies as written",
+) -> StepResult:
+    """Supply, apply and check one step (``update``: earlier steps of its
+    chain are applied already; without ``check`` it is only supplied and
+    applied: a step of the reader's path on the way to the final state)."""
     kube, ns, timeouts = env.kube, env.ns, env.timeouts
     result = StepResult()
     cluster, objects = supply.localize(plan, ns)
@@ -223,7 +234,7 @@ def run_step(plan: Plan, env: Env, rec: Recorder, cleanup: Cleanup, *, update: b
         kube.apply(gateway_objects(plan, env.subject.gateway_class), namespace=ns, sink=rec)
     # -- the snippet as written: a precondition of every check derived from it ------------------------
     try:
-        with rec.check(f"{plan.subject}: the snippet applies as written", precondition=True):
+        with rec.check(f"{plan.subject}: {label}", precondition=True):
             rec.add("applied", [describe_doc(d) for d in cluster + objects])
             if cluster:
                 cleanup.add(cluster)
@@ -233,7 +244,7 @@ def run_step(plan: Plan, env: Env, rec: Recorder, cleanup: Cleanup, *, update: b
         if env.kubeconfig is not None:
             everything = ", ".join(describe_doc(d) for d in objects)
             diagnose_failures(rec, env.kubeconfig, ns, objects=lambda c: c.object or everything)
-        for c in plan.checks:
+        for c in plan.checks if check else []:
             rec.not_checkable(
                 c.id,
                 c.not_checkable or f"the snippet did not apply: {exc.failed.seen.text}",
@@ -241,6 +252,8 @@ def run_step(plan: Plan, env: Env, rec: Recorder, cleanup: Cleanup, *, update: b
                 object=c.object,
                 kind=c.kind,
             )
+        return result
+    if not check:
         return result
     # -- accepted by their controllers (routes, Gateways) and backends ready, at once ----------------
     needed = resting_on(plan)
@@ -820,6 +833,28 @@ def run_chain(
     return cleanup
 
 
+def run_reader(plans: list[Plan], lines: list[int], final: Plan, env: Env, rec: Recorder) -> Cleanup:
+    """The article as a reader follows it, in one namespace: each snippet
+    applied on top of the earlier ones (a refusal is recorded, and the reader
+    goes on), then the checks of the state the article ends in."""
+    cleanup = Cleanup()
+    try:
+        for plan, line in zip(plans, lines, strict=True):
+            run_step(
+                plan,
+                env,
+                rec,
+                cleanup,
+                update=True,
+                check=False,
+                label=f"line {line} applies on top of the earlier snippets",
+            )
+        run_step(final, env, rec, cleanup, update=True, label="the article's final state applies")
+    finally:
+        cleanup.run(env.kube)
+    return cleanup
+
+
 __all__ = [
     "ALLOCATED_FROM",
     "POOL_ANNOTATIONS",
@@ -833,6 +868,7 @@ __all__ = [
     "merge",
     "not_served",
     "run_chain",
+    "run_reader",
     "run_check",
     "run_step",
     "targets_of",

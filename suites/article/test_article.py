@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -38,9 +40,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def test_chain(case: Case, request: pytest.FixtureRequest, articles: list[batch.Article]) -> None:
     a = articles[case.article]
     unit = a.unit(case.key, case.subject)
-    steps = a.plans(unit)
     where = article_dir(request.config, a)
     rid = run_id(request.config)
+    steps = a.plans(unit) if case.key != batch.READER else []
 
     def record(line: int, rec: Recorder, outcome: Outcome, **more: object) -> None:
         store.record(
@@ -71,6 +73,9 @@ def test_chain(case: Case, request: pytest.FixtureRequest, articles: list[batch.
         kubeconfig=kube.kubeconfig,
     )
     evidence_dir = f"evidence/{safe(request.node.nodeid)}/"
+    if case.key == batch.READER:
+        _reader(a, case, env, where, evidence_dir, record)
+        return
     failed = False
     errors: list[str] = []
 
@@ -111,4 +116,35 @@ def test_chain(case: Case, request: pytest.FixtureRequest, articles: list[batch.
         shutil.rmtree(dest, ignore_errors=True)
         kube.dump_namespace(ns, dest, extra_logs=subject.logs() if subject else {}, rendered=rendered_config(subject))
     errors += cleanup.problems
+    assert not errors, "the harness could not make these checks: " + "; ".join(errors)
+
+
+def _reader(
+    a: batch.Article, case: Case, env: run.Env, where: Path, evidence_dir: str, record: Callable[..., None]
+) -> None:
+    """The article as a reader follows it: one record (line 0) with what the final state's checks found."""
+    assert a.plan is not None
+    reader = a.readers[case.subject]
+    rec = Recorder()
+    rec.generated(env.ns.rsplit("-", 1)[-1])
+    for n in reader.final.notes:
+        rec.note(n)
+    for n in reader.left_out:
+        rec.note(f"left out of the reader's path: {n}")
+    lines = [a.plan.snippets[i].snippet.line for i in reader.steps]
+    started = time.monotonic()
+    try:
+        cleanup = run.run_reader(reader.plans, lines, reader.final, env, rec)
+    except Exception as exc:
+        text = str(exc).strip().splitlines()
+        record(batch.READER, rec, Outcome.ERROR, reason=f"harness error: {text[0] if text else type(exc).__name__}")
+        raise
+    setup = {"namespace": env.ns, "steps": lines, "seconds": round(time.monotonic() - started, 1)}
+    bad = any(c.verdict in (Verdict.DOES_NOT_HOLD, Verdict.ERROR) for c in rec.checks)
+    if bad:
+        dest = where / evidence_dir
+        shutil.rmtree(dest, ignore_errors=True)
+        env.kube.dump_namespace(env.ns, dest, extra_logs=env.subject.logs() if env.subject else {})
+    record(batch.READER, rec, Outcome.PASSED, setup=setup, evidence_dir=evidence_dir if bad else "")
+    errors = [f"{c.label}: {c.reason}" for c in rec.checks if c.verdict is Verdict.ERROR] + cleanup.problems
     assert not errors, "the harness could not make these checks: " + "; ".join(errors)
