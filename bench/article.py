@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--controllers", default="traefik")
     ap.add_argument("--cluster-name", default=os.environ.get("CLUSTER_NAME", "bench-article"))
     ap.add_argument("--images-dir", default=os.environ.get("IMAGES_DIR") or None)
-    ap.add_argument("--workers", default="3")
+    ap.add_argument("--workers", default="4")
     ap.add_argument("--keep-reports", type=Path, help="many: copy the reports here")
     ap.add_argument("--verbose", action="store_true", help="show the runs' own output")
     args = ap.parse_args(argv)

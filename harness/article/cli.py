@@ -68,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster-name", help="kind cluster name")
     p.add_argument("--images-dir", help="image archives from `make images` (offline)")
     p.add_argument("--report-dir", default="reports", help="where the reports go (default: reports)")
-    p.add_argument("--workers", default="2", help="pytest-xdist workers: tests run side by side (default 2)")
+    p.add_argument("--workers", default="4", help="pytest-xdist workers: tests run side by side (default 4)")
     p.epilog = "Arguments after -- go to pytest."
     return p
 

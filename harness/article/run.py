@@ -65,7 +65,7 @@ ALLOCATED_FROM = "metallb.io/ip-allocated-from-pool"
 # its pod: a request for them reaches the backend but cannot say which one.
 ECHO_OWN_PATHS = ("/health", "/ws")
 ECHO_OWN_PREFIX = "/status/"
-PARALLEL = 8  # checks of one step run at once (they only read: probes and status reads)
+PARALLEL = 16  # checks of one step run at once (they only read: probes and status reads)
 DIAGNOSABLE = {
     "Service": "service",
     "Ingress": "ingress",
@@ -220,34 +220,42 @@ def run_step(
         cleanup.add(docs, "metallb-system")
         kube.apply(docs)
     waits: list[str] = []  # Services whose endpoints the checks need
+    rollouts: list[str] = []  # the echo Deployments applied: an update replaces their pods
+    serving: dict[str, str] = {}  # Service -> the echo Deployment whose pods serve it
     for need in plan.backends:
         if need.served_by_article:
             continue
         docs = supply.echo_objects(need)
         if docs:
             kube.apply(docs, namespace=ns)
+            rollouts += [d["metadata"]["name"] for d in docs if d.get("kind") == "Deployment"]
         if any(p.mode != "none" for p in need.pod_ports or need.ports):
             waits.append(need.service)
+            serving[need.service] = f"echo-{need.pods_from or need.service}"[:63]
     if plan.gateways:
         if env.subject is None or not env.subject.gateway_class:
             raise HarnessError(f"the plan supplies a Gateway but {plan.subject} has no GatewayClass")
         kube.apply(gateway_objects(plan, env.subject.gateway_class), namespace=ns, sink=rec)
     # -- the snippet as written: a precondition of every check derived from it ------------------------
-    try:
-        with rec.check(f"{plan.subject}: {label}", precondition=True):
-            rec.add("applied", [describe_doc(d) for d in cluster + objects])
-            if cluster:
-                cleanup.add(cluster)
-                as_written(kube, cluster, None, rec)
-            as_written(kube, objects, ns, rec)
-    except CheckFailed as exc:
-        if env.kubeconfig is not None:
-            everything = ", ".join(describe_doc(d) for d in objects)
-            diagnose_failures(rec, env.kubeconfig, ns, objects=lambda c: c.object or everything)
+    # each object on its own: a refused one is the check that does not hold, the checks resting on it are not
+    # checkable, and the others still run on what did apply
+    rec.add("applied", [describe_doc(d) for d in cluster + objects])
+    cleanup.add(cluster)
+    refused: dict[str, str] = {}
+    for d, where in [(d, None) for d in cluster] + [(d, ns) for d in objects]:
+        obj = describe_doc(d)
+        try:
+            with rec.check(f"{plan.subject}: {label}: {obj}", precondition=True, object=obj, kind="applied"):
+                as_written(kube, [d], where, rec)
+        except CheckFailed as exc:
+            refused[obj] = exc.failed.seen.text
+    if refused and env.kubeconfig is not None:
+        diagnose_failures(rec, env.kubeconfig, ns)
+    if refused and len(refused) == len(cluster) + len(objects):
         for c in plan.checks if check else []:
             rec.not_checkable(
                 c.id,
-                c.not_checkable or f"the snippet did not apply: {exc.failed.seen.text}",
+                c.not_checkable or f"the snippet did not apply: {next(iter(refused.values()))}",
                 claims=_claims(c),
                 object=c.object,
                 kind=c.kind,
@@ -263,8 +271,9 @@ def run_step(
         if str(d.get("apiVersion", "")).startswith(GATEWAY_GROUP + "/")
         and d.get("kind") in GATED_KINDS
         and describe_doc(d) in needed
+        and describe_doc(d) not in refused
     ]
-    blocked: dict[str, str] = {}  # object -> why checks resting on it cannot run
+    blocked: dict[str, str] = {o: f"{o} was refused: {why}" for o, why in refused.items()}  # object -> why not
     backends: dict[str, list[str]] = {}
     errors: list[str] = []
 
@@ -280,14 +289,22 @@ def run_step(
 
     def endpoints(svc: str) -> None:
         try:
-            backends[svc] = kube.wait_endpoints(ns, svc)
+            backends[svc] = settled_endpoints(kube, ns, svc, serving[svc])
         except Exception as exc:  # noqa: BLE001 - the harness's own pods: said as an error below
             errors.append(f"echo pods of {svc} not ready: {str(exc).splitlines()[0] if str(exc) else exc}")
 
+    def rolled_out(name: str) -> None:
+        try:
+            kube.wait_deployments(ns, [name])
+        except Exception as exc:  # noqa: BLE001 - the harness's own pods: said as an error below
+            errors.append(f"echo Deployment {name} not rolled out: {str(exc).splitlines()[0] if str(exc) else exc}")
+
     with concurrent.futures.ThreadPoolExecutor(PARALLEL) as workers:
         gates = [workers.submit(gate, d) for d in gated]
-        waited = [workers.submit(endpoints, s) for s in waits]
-        for f in waited:
+        # every echo pod set rolled out first (an update replaces the pods: the scene must name the new ones)
+        for f in [workers.submit(rolled_out, n) for n in rollouts]:
+            f.result()
+        for f in [workers.submit(endpoints, s) for s in waits]:
             f.result()
         for g in gates:
             merge(rec, g.result())
@@ -372,6 +389,37 @@ def same_namespace(objects: list[dict[str, Any]], ns: str) -> list[str]:
             for ref in spec.get("from") or []:
                 fix(ref)
     return sorted(mapped)
+
+
+def settled_endpoints(kube: Kube, ns: str, svc: str, deployment: str) -> list[str]:
+    """The pods behind ``svc`` once its ready endpoints are exactly the live
+    pods of the echo Deployment serving it: after an update (a chain's next
+    step, the reader's path) the pods a previous version had must be gone
+    from the scene, or the new ones answering would look like someone else."""
+
+    def settled() -> list[str]:
+        pods = kube.core.list_namespaced_pod(ns, label_selector=f"exposure-harness/echo={deployment}").items
+        live = {p.metadata.name for p in pods if not p.metadata.deletion_timestamp}
+        going = {p.metadata.name for p in pods if p.metadata.deletion_timestamp}
+        ready = {
+            ep.target_ref.name
+            for sl in kube._endpoint_slices(ns, svc)
+            for ep in (sl.endpoints or [])
+            if ep.conditions and ep.conditions.ready and ep.target_ref
+        }
+        assert live and live <= ready and not ready & going, (
+            f"Service {svc}: ready endpoints {sorted(ready)}, live pods of {deployment} {sorted(live)}"
+            + (f", going {sorted(going)}" if going else "")
+        )
+        return sorted(ready)
+
+    return eventually(
+        settled,
+        what=f"endpoints of {ns}/{svc} are the pods of {deployment}",
+        timeouts=kube.timeouts,
+        deadline=kube.timeouts.object_ready,
+        hint=lambda: f"pods in {ns}: {kube.pod_problems(ns) or 'none unhealthy'}",
+    )
 
 
 def resting_on(plan: Plan) -> set[str]:
