@@ -28,6 +28,7 @@ from __future__ import annotations
 import glob
 import ipaddress
 import json
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field, replace
@@ -322,9 +323,11 @@ def plan_run(
     """Each article planned; articles get consecutive slices of ``reserved``
     sized by what they hand out (counted in a first pass), in the order given."""
     names = [display(p, base) for p in paths]
+    common = Path(os.path.commonpath([p.resolve().parent for p in paths])) if paths else base
+    short = [display(p, common) for p in paths]  # report directories: paths below what the articles share
     articles = [
         Article(i, p, n, s, include_root_for(p, roots))
-        for i, (p, n, s) in enumerate(zip(paths, names, slugs(names), strict=True))
+        for i, (p, n, s) in enumerate(zip(paths, names, slugs(short), strict=True))
     ]
     free = list(reserved)
     for a in articles:

@@ -12,6 +12,7 @@ from html import escape
 
 from harness.article.index import ArticleIndex, ArticleStatus
 from harness.article.report import (
+    NOTHING_TO_CHECK,
     REPORT,
     ArticleReport,
     SnippetReport,
@@ -139,6 +140,8 @@ def _snippet(snip: SnippetReport) -> str:
                 f"<tr><td>{escape(r.subject)}</td><td>-</td><td class='{_cls(Verdict.NOT_CHECKABLE)}'>"
                 f"not checkable here</td><td>{escape(r.reason)}</td></tr>"
             )
+        if r.outcome is Outcome.PASSED and not r.checks:
+            rows.append(f"<tr><td>{escape(r.subject)}</td><td>-</td><td>-</td><td>{escape(NOTHING_TO_CHECK)}</td></tr>")
         rows += [_check_row(r.subject, c) for c in r.checks]
         subject_notes += [f"{r.subject}: {n}" for n in r.notes]
         if r.evidence_dir:

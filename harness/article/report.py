@@ -38,6 +38,7 @@ from harness.results.verdicts import claim_verdicts
 SCHEMA = "exposure-harness/article-report/v3"
 COUNTED = (Verdict.HOLDS, Verdict.DOES_NOT_HOLD, Verdict.ERROR, Verdict.NOT_CHECKABLE, Verdict.NOT_RUN)
 REPORT = "article-report"
+NOTHING_TO_CHECK = "applied as written; its objects promise nothing the harness derives a check from"
 
 
 @dataclass(frozen=True)
@@ -680,6 +681,8 @@ def render_markdown(doc: ArticleReport) -> str:
                 lines.append(
                     f"| {line} | {objects} | {step} | {r.subject} | - | not checkable here | {_cell(r.reason)} |"
                 )
+            if r.outcome is Outcome.PASSED and not r.checks:
+                lines.append(f"| {line} | {objects} | {step} | {r.subject} | - | - | {NOTHING_TO_CHECK} |")
             for c in r.checks:
                 text = why(c)
                 if c.diagnosis:

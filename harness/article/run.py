@@ -192,6 +192,10 @@ def run_step(
     applied: a step of the reader's path on the way to the final state)."""
     kube, ns, timeouts = env.kube, env.ns, env.timeouts
     result = StepResult()
+    if check:  # a cluster-scoped object of the article the run does not apply: not checkable, with the reason
+        for co in plan.cluster_objects:
+            if not co.applied:
+                rec.not_checkable(f"{co.object}: applied and served", co.reason, object=co.object, kind="class")
     cluster, objects = supply.localize(plan, ns)
     mapped = same_namespace(objects, ns)
     for other in mapped:

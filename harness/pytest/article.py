@@ -162,15 +162,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     docs = []
     for a in articles:
         d = article_dir(config, a)
-        records = store.load(d, rid)
-        doc = article_report.build_article(
-            a,
-            records,
-            claims=verdicts if source else None,
-            claims_source=source,
-            run=run,
-            interrupted=interrupted,
-        )
+        try:
+            doc = article_report.build_article(
+                a,
+                store.load(d, rid),
+                claims=verdicts if source else None,
+                claims_source=source,
+                run=run,
+                interrupted=interrupted,
+            )
+        except Exception as exc:  # noqa: BLE001 - one article's report must not cost the others theirs
+            text = f"the harness could not build this article's report: {type(exc).__name__}: {exc}"
+            doc = article_report.ArticleReport(a.display, [], run=dict(run), error=text.splitlines()[0])
         publish.write(d, doc)
         shutil.rmtree(d / "results", ignore_errors=True)  # raw results: the report holds them now
         docs.append((a, doc))
