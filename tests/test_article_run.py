@@ -647,3 +647,77 @@ def test_the_real_corpus_plans_without_a_cluster_and_reports_no_yaml_pages():
     assert sum(len(a.units) for a in arts) > 30
     for d in docs:  # no test ran: every result of a planned subject is "not run", never a verdict
         assert d.counts[Verdict.HOLDS] == d.counts[Verdict.DOES_NOT_HOLD] == 0
+
+
+# --------------------------------------------------------------------------
+# gRPC: the row's headers go as the call's metadata (a real server routes on them)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def canary_by_metadata():
+    """A real gRPC server with reflection whose answer names the canary pod when
+    the call carries ``x-canary: yes`` and the stable pod otherwise (as a
+    GRPCRoute header match would route it)."""
+    from concurrent import futures
+
+    import grpc
+    from google.protobuf import message_factory
+    from grpc_reflection.v1alpha import reflection
+
+    from conftest import _echo_descriptors
+
+    pool = _echo_descriptors()
+    request_type = message_factory.GetMessageClass(pool.FindMessageTypeByName("harness.test.EchoRequest"))
+    reply_type = message_factory.GetMessageClass(pool.FindMessageTypeByName("harness.test.EchoResponse"))
+
+    def say(_request, context):
+        reply = reply_type()
+        reply.assertions.fully_qualified_method = "/harness.test.Echo/Say"
+        canary = dict(context.invocation_metadata()).get("x-canary") == "yes"
+        reply.assertions.context.pod = "canary-pod" if canary else "stable-pod"
+        return reply
+
+    handler = grpc.method_handlers_generic_handler(
+        "harness.test.Echo",
+        {
+            "Say": grpc.unary_unary_rpc_method_handler(
+                say, request_deserializer=request_type.FromString, response_serializer=lambda m: m.SerializeToString()
+            )
+        },
+    )
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server.add_generic_rpc_handlers((handler,))
+    reflection.enable_server_reflection(["harness.test.Echo", reflection.SERVICE_NAME], server, pool)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield port
+    server.stop(grace=None)
+
+
+def test_a_grpc_rows_headers_are_sent_as_metadata(canary_by_metadata):
+    from harness.checks.expect import grpc
+
+    scene = Scene(address="127.0.0.1", timeouts=FAST, backends={"canary": ["canary-pod"], "stable": ["stable-pod"]})
+    rec = Recorder()
+    with_header = grpc("g.example", "/harness.test.Echo/Say", port=canary_by_metadata, headers={"X-Canary": "yes"})
+    run.verify(replace_response(with_header, backend="canary"), scene, rec)
+    run.verify(
+        replace_response(grpc("g.example", "/harness.test.Echo/Say", port=canary_by_metadata), backend="stable"),
+        scene,
+        rec,
+    )
+    assert [c.verdict for c in rec.checks] == [Verdict.HOLDS, Verdict.HOLDS]
+    with pytest.raises(CheckFailed) as caught:  # without the metadata the canary is not reached: the row sees it
+        run.verify(
+            replace_response(grpc("g.example", "/harness.test.Echo/Say", port=canary_by_metadata), backend="canary"),
+            scene,
+            Recorder(),
+        )
+    assert caught.value.failed.kind is FailureKind.MISROUTE and caught.value.failed.seen.pod == "stable-pod"
+
+
+def replace_response(exp: Expectation, **response: Any) -> Expectation:
+    from dataclasses import replace
+
+    return replace(exp, response=replace(exp.response, **response))

@@ -551,17 +551,14 @@ def verify(
     hint: str | Callable[[], str] = "",
     successes: int | None = None,
     settle: float = 0.0,
-    steady: float | None = None,
 ) -> Any:
     """The row must hold ``successes`` (the run's N) times in a row within
     the consistency deadline, and no other backend than the expected one may
     answer after ``settle`` seconds (give ``timeouts.update_settle`` after an
-    update). With ``steady`` (article mode: ``timeouts.steady_wrong_answer``)
-    the same wrong answer seen without a break for that long fails the row
-    then, instead of at the deadline. It is a check of ``claims`` (default:
-    all of the test's): a failure is a failed check, recorded with its
-    transcript. The transcript of a success goes to ``evidence`` under the
-    row's label. Returns the last thing seen (an HttpResult, say)."""
+    update). It is a check of ``claims`` (default: all of the test's): a
+    failure is a failed check, recorded with its transcript. The transcript
+    of a success goes to ``evidence`` under the row's label. Returns the last
+    thing seen (an HttpResult, say)."""
     with _judged(evidence, label(exp, scene), claims):
         seen, transcript = consistently(
             probe(exp, scene),
@@ -571,7 +568,6 @@ def verify(
             hint=hint,
             failure=FailureKind.TRAFFIC,
             settle=settle,
-            steady=steady,
         )
         if evidence is not None:
             evidence.add(label(exp, scene), transcript)
