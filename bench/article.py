@@ -131,9 +131,46 @@ def many(args: argparse.Namespace) -> int:
     return 0
 
 
+def table(args: argparse.Namespace) -> int:
+    """The closing note of a run (``--reports DIR``): per article its numbers and each failure's diagnosis."""
+    out = Path(args.reports) / "articles"
+    index = _index(Path(args.reports))
+    if index is None:
+        print(f"no article index under {out}")
+        return 1
+    print(
+        "| article | snippets | objects | includes resolved/unresolved | checks derived | hold | do not hold | "
+        "not checkable | error | reader's path hold/do not hold | time |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    failures = []
+    for e in index.entries:
+        doc = json.loads((out / e.report / "article-report.json").read_text())
+        sm = doc["summary"]
+        rd = doc["reader"]["summary"]
+        print(
+            f"| {e.path} | {sm['snippets']} ({sm['bad snippets']} bad, {sm['skipped']} not k8s) | {sm['objects']} | "
+            f"{sm['includes']['resolved']}/{sm['includes']['unresolved']} | {sm['checks derived']} | {sm['holds']} | "
+            f"{sm['does not hold']} | {sm['not checkable here']} | {sm['error']} | "
+            f"{rd['holds']}/{rd['does not hold']} | {sm['seconds']:.0f} s |"
+        )
+        for s in doc["snippets"]:
+            for r in s["results"]:
+                for c in r["checks"]:
+                    if c["verdict"] in ("does not hold", "error"):
+                        diag = "; ".join(c.get("diagnosis") or []) or c.get("reason", "")
+                        failures.append(f"{e.path} line {s['line']} ({r['subject']}): {c['label']} -> {diag}")
+    if failures:
+        print("\nfailures and their diagnosis:")
+        for f in failures:
+            print(f"- {f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="make bench-article(s)")
-    ap.add_argument("mode", choices=("one", "many"))
+    ap.add_argument("mode", choices=("one", "many", "table"))
+    ap.add_argument("--reports", default="reports", help="table: the report directory of a run")
     ap.add_argument("--article", default=str(TYPICAL), help="one: the article (default: the Ingress concept page)")
     ap.add_argument("--include-root", action="append", default=[], help="one: its include root")
     ap.add_argument("--articles", type=int, default=50, help="many: how many articles (default 50)")
@@ -145,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-reports", type=Path, help="many: copy the reports here")
     ap.add_argument("--verbose", action="store_true", help="show the runs' own output")
     args = ap.parse_args(argv)
+    if args.mode == "table":
+        return table(args)
     return one(args) if args.mode == "one" else many(args)
 
 

@@ -60,7 +60,13 @@ def _failed(f: FailedCheck) -> str:
         f"<li>seen: {escape(f.seen.text)}</li>",
         f"<li>look at: {escape(f.hint)}</li>" if f.hint else "",
     ]
-    parts += [f"<li>misroute: {escape(m.text)}</li>" for m in f.misroutes]
+    seen_misroutes = [m.text for m in f.misroutes]
+    parts += [
+        f"<li>misroute: {escape(text)}"
+        + (f" ({seen_misroutes.count(text)} times)" if seen_misroutes.count(text) > 1 else "")
+        + "</li>"
+        for text in dict.fromkeys(seen_misroutes)
+    ]
     if f.transcript is not None:
         shown = "".join(f"<li>#{a.n} {'ok' if a.ok else 'failed'}: {_json(a.detail)}</li>" for a in f.transcript.last)
         parts.append(f"<li>transcript ({f.transcript.attempts} attempts):<ul>{shown}</ul></li>")
@@ -89,8 +95,6 @@ def _check_row(subject: str, c: CheckRecord) -> str:
         )
     if c.failed is not None:
         details.append(_failed(c.failed))
-    elif c.reason:
-        details.append(f"<p>{escape(c.reason)}</p>")
     ev = _evidence(c)
     if ev:
         details.append(f"<details><summary>evidence</summary>{ev}</details>")

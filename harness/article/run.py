@@ -809,7 +809,10 @@ def diagnosis_lines(kubeconfig: Path, target: str, ns: str) -> tuple[str, ...]:
     except Exception as exc:  # noqa: BLE001 - a diagnosis that fails must not hide the verdict
         return (f"{target}: the diagnosis failed: {type(exc).__name__}: {exc}".splitlines()[0],)
     if not d.findings:
-        return (f"{d.target}: diagnose found no problem (checked: {'; '.join(d.checked)})",)
+        return (
+            f"{d.target}: diagnose found no problem in what it reads ({len(d.checked)} reads: the object, "
+            "what it depends on, endpoints, events)",
+        )
     return tuple(f"{d.target}: {f.title} [{f.cause}]: {f.summary}; fix: {f.fix}" for f in d.findings)
 
 
