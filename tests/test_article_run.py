@@ -721,3 +721,37 @@ def replace_response(exp: Expectation, **response: Any) -> Expectation:
     from dataclasses import replace
 
     return replace(exp, response=replace(exp.response, **response))
+
+
+def test_host_less_rules_get_a_host_of_the_tests_own():
+    """On a controller other tests share, a request without a host may reach
+    another test's host-less rule: the rule gets the test's own any-host name."""
+    from harness.article.model import Check, Plan
+    from harness.checks.expect import http
+
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "minimal"},
+        "spec": {"rules": [{"http": {"paths": []}}, {"host": "foo.example-1.com", "http": {"paths": []}}]},
+    }
+    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "r"}, "spec": {}}
+    tls = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "t"}, "spec": {"rules": [{}]}}
+    plan = Plan(
+        "traefik",
+        checks=[
+            Check("Ingress minimal", "routes", "x", rows=[http(None, "/testpath", backend="test")]),
+            Check("HTTPRoute r", "routes", "x", rows=[http(None, "/", backend="web")]),
+            Check(
+                "Ingress t",
+                "routes",
+                "x",
+                rows=[Expectation(Request("https", None, "/"), Response(backend="web"))],
+            ),
+        ],
+    )
+    changed = run.give_hosts(plan, [ingress, route, tls], "any-host-1.example")
+    assert changed == ["Ingress minimal", "HTTPRoute r"]
+    assert [r.get("host") for r in ingress["spec"]["rules"]] == ["any-host-1.example", "foo.example-1.com"]
+    assert route["spec"]["hostnames"] == ["any-host-1.example"]
+    assert tls["spec"]["rules"] == [{}]  # an HTTPS row without a host: its certificate names none, left as written

@@ -65,6 +65,7 @@ ALLOCATED_FROM = "metallb.io/ip-allocated-from-pool"
 # its pod: a request for them reaches the backend but cannot say which one.
 ECHO_OWN_PATHS = ("/health", "/ws")
 ECHO_OWN_PREFIX = "/status/"
+ANY_HOST = "any-host.example"  # the host a host-less rule gets (made unique to the test, like every host)
 PARALLEL = 16  # checks of one step run at once (they only read: probes and status reads)
 DIAGNOSABLE = {
     "Service": "service",
@@ -197,6 +198,12 @@ def run_step(
             if not co.applied:
                 rec.not_checkable(f"{co.object}: applied and served", co.reason, object=co.object, kind="class")
     cluster, objects = supply.localize(plan, ns)
+    anyhosted = give_hosts(plan, objects, unique_host(ns, ANY_HOST))
+    for obj in anyhosted:
+        rec.note(
+            f"{obj}: its host-less rules were given the host {unique_host(ns, ANY_HOST)} (on a controller other "
+            "tests share, a request without a host cannot be told to reach this test's rule)"
+        )
     mapped = same_namespace(objects, ns)
     for other in mapped:
         rec.note(f"references to namespace {other} point at the test's namespace (the article's objects are all in it)")
@@ -204,7 +211,7 @@ def run_step(
     if why:
         result.bad = why
         return result
-    hosts = {h: unique_host(ns, h) for h in plan.hosts}
+    hosts = {h: unique_host(ns, h) for h in [*plan.hosts, ANY_HOST]}
     result.setup = {
         "namespace": ns,
         "subject": plan.subject,
@@ -253,6 +260,7 @@ def run_step(
                 as_written(kube, [d], where, rec)
         except CheckFailed as exc:
             refused[obj] = exc.failed.seen.text
+    applied_at = time.monotonic()
     if refused and env.kubeconfig is not None:
         diagnose_failures(rec, env.kubeconfig, ns)
     if refused and len(refused) == len(cluster) + len(objects):
@@ -328,7 +336,17 @@ def run_step(
         default_certificate_cn=env.subject.default_certificate_cn if env.subject else None,
         subject=plan.subject,
     )
-    ctx = StepContext(plan, env, scene, blocked, served_by_article, unreadable, update)
+    ctx = StepContext(
+        plan,
+        env,
+        scene,
+        blocked,
+        served_by_article,
+        unreadable,
+        update,
+        not_before=applied_at + timeouts.update_settle if update else 0.0,
+        anyhost=frozenset(anyhosted),
+    )
     # -- every check, at once; recorded in plan order -----------------------------------------------
     with concurrent.futures.ThreadPoolExecutor(PARALLEL) as workers:
         checked = [workers.submit(run_check, c, ctx) for c in plan.checks]
@@ -361,6 +379,39 @@ def as_written(kube: Kube, docs: list[dict[str, Any]], ns: str | None, rec: Reco
             if any(mark in text for mark in CONTENT_REFUSALS):
                 raise Refused(f"apply {describe_doc(d)}", "the object admitted", Seen(text)) from None
             raise
+
+
+def give_hosts(plan: Plan, objects: list[dict[str, Any]], host: str) -> list[str]:
+    """Host-less rules (an Ingress rule without ``host``, a route without
+    ``hostnames``) of the objects whose checks send requests without a host
+    get ``host``: on a controller other tests share, a request that names no
+    host may reach another test's host-less rule, and an answer from it would
+    say nothing of this one (or, for a row that must not be answered, hold
+    falsely). Objects with an HTTPS row without a host keep theirs (its
+    certificate names no host). Returns the objects changed."""
+    hostless = {
+        c.object
+        for c in plan.checks
+        for r in c.rows
+        if r.request.host is None and r.request.protocol in ("http", "https", "grpc")
+    }
+    tls = {c.object for c in plan.checks for r in c.rows if r.request.host is None and r.request.protocol == "https"}
+    changed = []
+    for d in objects:
+        obj = describe_doc(d)
+        if obj not in hostless or obj in tls:
+            continue
+        spec: dict[str, Any] = d["spec"] if isinstance(d.get("spec"), dict) else {}
+        if d.get("kind") == "Ingress":
+            rules = [r for r in spec.get("rules") or [] if isinstance(r, dict) and not r.get("host")]
+            for r in rules:
+                r["host"] = host
+            if rules:
+                changed.append(obj)
+        elif d.get("kind") in ("HTTPRoute", "GRPCRoute") and not spec.get("hostnames"):
+            spec["hostnames"] = [host]
+            changed.append(obj)
+    return changed
 
 
 def same_namespace(objects: list[dict[str, Any]], ns: str) -> list[str]:
@@ -482,6 +533,8 @@ class StepContext:
     served_by_article: dict[str, str]
     unreadable: dict[str, str]
     update: bool
+    not_before: float = 0.0  # an update: answers before this instant (monotonic) may be the previous version's
+    anyhost: frozenset[str] = frozenset()  # objects whose host-less rules were given ANY_HOST
 
 
 def run_check(c: Check, ctx: StepContext) -> Recorder:
@@ -506,6 +559,10 @@ def run_check(c: Check, ctx: StepContext) -> Recorder:
             address, ports, listener_port = _target(c, ctx)
             scene = ctx.scene.at(address)
             rows = [_at(r, ports, listener_port) for r in c.rows]
+            if c.object in ctx.anyhost:
+                rows = [
+                    replace(r, request=replace(r.request, host=ANY_HOST)) if r.request.host is None else r for r in rows
+                ]
             for row in rows:
                 if row.response.backend and not scene.backends.get(row.response.backend):
                     raise HarnessError(
@@ -515,31 +572,37 @@ def run_check(c: Check, ctx: StepContext) -> Recorder:
             # objects or not: a wrong backend in the first update_settle seconds is recorded, then fails at once
             settle = ctx.env.timeouts.update_settle
             if c.kind == Kind.WEIGHTS.value:
-                _weights(c, rows[0], scene, rec, settle)
+                _weights(c, rows[0], scene, rec, settle, ctx.not_before)
             else:
                 for row in rows:
-                    verify(row, scene, rec, settle=settle)
+                    verify(row, scene, rec, settle=settle, not_before=ctx.not_before)
     return rec
 
 
-def verify(exp: Expectation, scene: Scene, rec: Recorder, *, settle: float = 0.0) -> Any:
+def verify(exp: Expectation, scene: Scene, rec: Recorder, *, settle: float = 0.0, not_before: float = 0.0) -> Any:
     """:func:`harness.checks.expect.verify` for an article's row, on a cluster
     other tests share: the same consistency rule with the steady-wrong-answer
     window, and an answer from an echo pod that is none of this test's (an
     Ingress of another test catching every host while this one's rule is
     not programmed yet) is a not-yet-routed answer, not a misroute; a wrong
-    backend of this test still fails at once."""
+    backend of this test still fails at once. After an update, answers
+    before ``not_before`` (``update_settle`` after the apply) are observed
+    but not counted: the previous version may still be served."""
     inner = probe(exp, scene)
     ours = {p for pods in scene.backends.values() for p in pods}
 
     def check() -> Any:
         try:
-            return inner()
+            value = inner()
         except Misrouted as exc:
             if exc.seen.pod and exc.seen.pod not in ours:
                 note = " (a pod of another test: not routed here yet)"
                 raise Mismatch(f"{exc}{note}", replace(exc.seen, text=exc.seen.text + note)) from None
             raise
+        if time.monotonic() < not_before:
+            text = "as expected, but within update_settle of the update: not counted (an old version may answer)"
+            raise Mismatch(text, Seen(text))
+        return value
 
     with rec.check(label(exp, scene)):
         seen, transcript = consistently(
@@ -744,11 +807,11 @@ def _at(exp: Expectation, ports: dict[int, int], listener_port: int | None) -> E
     return replace(exp, request=replace(rq, port=port))
 
 
-def _weights(c: Check, row: Expectation, scene: Scene, rec: Recorder, settle: float) -> None:
+def _weights(c: Check, row: Expectation, scene: Scene, rec: Recorder, settle: float, not_before: float) -> None:
     """The rule answers at all (consistency rule), then ``WEIGHT_REQUESTS``
     requests are counted by the Service whose pod answered."""
     assert c.weights is not None
-    verify(row, scene, rec, settle=settle)
+    verify(row, scene, rec, settle=settle, not_before=not_before)
     check = probe(row, scene)
     owner = {pod: svc for svc in c.weights for pod in scene.backends.get(svc, [])}
     counts: Counter[str] = Counter()
