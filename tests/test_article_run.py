@@ -729,14 +729,24 @@ def test_host_less_rules_get_a_host_of_the_tests_own():
     from harness.article.model import Check, Plan
     from harness.checks.expect import http
 
-    ingress = {
+    ingress: dict[str, Any] = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
         "metadata": {"name": "minimal"},
         "spec": {"rules": [{"http": {"paths": []}}, {"host": "foo.example-1.com", "http": {"paths": []}}]},
     }
-    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "r"}, "spec": {}}
-    tls = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "t"}, "spec": {"rules": [{}]}}
+    route: dict[str, Any] = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "r"},
+        "spec": {},
+    }
+    tls: dict[str, Any] = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "t"},
+        "spec": {"rules": [{}]},
+    }
     plan = Plan(
         "traefik",
         checks=[
