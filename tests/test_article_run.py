@@ -765,3 +765,19 @@ def test_host_less_rules_get_a_host_of_the_tests_own():
     assert [r.get("host") for r in ingress["spec"]["rules"]] == ["any-host-1.example", "foo.example-1.com"]
     assert route["spec"]["hostnames"] == ["any-host-1.example"]
     assert tls["spec"]["rules"] == [{}]  # an HTTPS row without a host: its certificate names none, left as written
+    # a named host that the host-less rule must answer (a wildcard's uncovered domain): the rule stays host-less
+    catch_all: dict[str, Any] = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "c"},
+        "spec": {"rules": [{"http": {"paths": []}}]},
+    }
+    fallback = Plan(
+        "traefik",
+        checks=[
+            Check("Ingress c", "routes", "x", rows=[http(None, "/", backend="catch")]),
+            Check("Ingress w", "wildcard", "x", rows=[http("foo.com", "/", backend="catch")]),
+        ],
+    )
+    assert run.give_hosts(fallback, [catch_all], "any-host-1.example") == []
+    assert catch_all["spec"]["rules"] == [{"http": {"paths": []}}]

@@ -389,17 +389,17 @@ def give_hosts(plan: Plan, objects: list[dict[str, Any]], host: str) -> list[str
     say nothing of this one (or, for a row that must not be answered, hold
     falsely). Objects with an HTTPS row without a host keep theirs (its
     certificate names no host). Returns the objects changed."""
-    hostless = {
-        c.object
-        for c in plan.checks
-        for r in c.rows
-        if r.request.host is None and r.request.protocol in ("http", "https", "grpc")
-    }
-    tls = {c.object for c in plan.checks for r in c.rows if r.request.host is None and r.request.protocol == "https"}
+    rows = [(c.object, r) for c in plan.checks for r in c.rows if r.request.protocol in ("http", "https", "grpc")]
+    hostless = {o for o, r in rows if r.request.host is None}
+    tls = {o for o, r in rows if r.request.host is None and r.request.protocol == "https"}
+    # a row for a named host that a host-less rule must answer (the domain a wildcard does not cover, say): the
+    # host-less rule keeps answering every host, as written
+    named = {r.response.backend for _, r in rows if r.request.host is not None and r.response.reached}
+    fallback = {o for o, r in rows if r.request.host is None and r.response.reached and r.response.backend in named}
     changed = []
     for d in objects:
         obj = describe_doc(d)
-        if obj not in hostless or obj in tls:
+        if obj not in hostless or obj in tls or obj in fallback:
             continue
         spec: dict[str, Any] = d["spec"] if isinstance(d.get("spec"), dict) else {}
         if d.get("kind") == "Ingress":
