@@ -11,14 +11,21 @@ as updates. For each step the run
 2. applies the step's full state as written (:func:`.supply.localize`:
    hostnames made unique to the namespace, its own classes, pools and
    sharing keys renamed; cluster-scoped objects first, deleted when the
-   chain is done): a precondition, never a verdict. A refused object is the
-   one check that does not hold and every check of the step is not
-   checkable; a Gateway or route its controller rejects does not hold, with
-   the status seen, and the checks resting on it are not checkable;
+   chain is done; references to the namespaces its objects came from point
+   at the test's, :func:`same_namespace`; host-less rules given a host of
+   the test's own, :func:`give_hosts`): a precondition, never a verdict. A
+   refused object is a check that does not hold and the checks resting on
+   it are not checkable; a Gateway or route its controller rejects does not
+   hold, with the status seen, and the checks resting on it are not
+   checkable; the echo pods are waited for until the Services' endpoints
+   are exactly their live pods (after an update too);
 3. runs every check of the step's plan concurrently (they only read), each
    in a soft check block of its own recorder, merged in plan order into the
    step's recorder (the one recording path): traffic rows through the
-   consistency rule with the steady-wrong-answer window
+   consistency rule (:func:`verify`: a wrong backend of the test fails once
+   ``update_settle`` has passed, another test's echo pod answering is not
+   routed yet, after an update answers within ``update_settle`` are not
+   counted) with the steady-wrong-answer window
    (``Timeouts.steady_wrong_answer``), addresses (the one requested, mapped;
    one of the pool named), shared addresses, GatewayClasses accepted,
    weights; a check the plan knows does not hold (``unmet``) is recorded as
