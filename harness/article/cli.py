@@ -88,7 +88,7 @@ def command(a: argparse.Namespace, articles: list[Path] | None = None) -> list[s
         f"--report-dir={a.report_dir}",
     ]
     if a.workers and a.workers != "0":
-        cmd += ["-n", a.workers]
+        cmd += ["-n", a.workers, "--dist", "worksteal"]  # tests of very different lengths: idle workers take more
     if a.kubeconfig:
         cmd.append(f"--kubeconfig={Path(a.kubeconfig).resolve()}")
     if a.keep_cluster:

@@ -120,12 +120,21 @@ def planned(config: pytest.Config, reserved: list[str] | None = None) -> list[ba
 
 
 def cases(config: pytest.Config) -> list[Case]:
-    """One test per chain of snippets and subject, article after article."""
-    out = []
+    """One test per chain of snippets and subject; the costliest first (the
+    reader's paths, long chains), so that side by side the run ends sooner."""
+    found = []
     for a in planned(config):
         for u in a.units:
-            out.append(Case(a.index, u.key, u.subject, f"{a.slug}-{u.id}"))
-    return out
+            found.append((cost(a, u), Case(a.index, u.key, u.subject, f"{a.slug}-{u.id}")))
+    return [c for _, c in sorted(found, key=lambda x: -x[0])]
+
+
+def cost(a: batch.Article, u: batch.Unit) -> int:
+    """A rough weight of a test: steps applied and checks made."""
+    if u.key == batch.READER:
+        r = a.readers[u.subject]
+        return 2 * len(r.plans) + len(r.final.checks) + 10
+    return sum(2 + len(p.checks) for _, p in a.plans(u))
 
 
 def article_dir(config: pytest.Config, a: batch.Article) -> Path:
