@@ -307,13 +307,12 @@ def render_index(index: ArticleIndex, docs: list[ArticleReport]) -> str:
         n = e.counts
         inc = d.include_counts if d else {"resolved": 0, "unresolved": 0}
         bad = n.get(Verdict.DOES_NOT_HOLD, 0) + n.get(Verdict.ERROR, 0)
-        cls = (
-            _cls(Verdict.HOLDS)
-            if e.holds and e.status is ArticleStatus.CHECKED
-            else (
-                _cls(Verdict.DOES_NOT_HOLD) if bad or e.status is ArticleStatus.ERROR else _cls(Verdict.NOT_CHECKABLE)
-            )
-        )
+        if bad or e.status is ArticleStatus.ERROR:
+            cls = _cls(Verdict.DOES_NOT_HOLD)
+        elif e.status is ArticleStatus.CHECKED and n.get(Verdict.HOLDS, 0):
+            cls = _cls(Verdict.HOLDS)  # something held and nothing failed
+        else:
+            cls = _cls(Verdict.NOT_CHECKABLE)  # nothing checked: no YAML, nothing derived, not checkable, not run
         link = escape(f"{e.report}{REPORT}.html")
         rows.append(
             f"<tr><td><a href='{link}'>{escape(e.path)}</a></td><td class='{cls}'>{escape(e.status.value)}</td>"
