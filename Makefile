@@ -44,7 +44,8 @@ space := $(empty) $(empty)
 # the Ingress controllers of CONTROLLERS (envoy-gateway is a Gateway API implementation only)
 INGRESS_CONTROLLERS = $(subst $(space),$(comma),$(strip $(filter-out envoy-gateway,$(subst $(comma),$(space),$(CONTROLLERS)))))
 
-.PHONY: venv lint test e2e mutants conformance-ingress diagnose images bench bench-latency bench-article-plan clean clean-images
+.PHONY: venv lint test e2e mutants conformance-ingress diagnose images bench bench-latency bench-article-plan \
+  bench-article bench-articles clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -101,6 +102,19 @@ bench-latency: venv
 
 bench-article-plan: venv
 	$(PY) -m bench.article_plan
+
+# article mode on a kept kind cluster (CLUSTER_NAME, default bench-article; delete it when done):
+# one typical article on one controller, then a docs folder of 50 articles (the real corpus repeated)
+CLUSTER_NAME ?= bench-article
+BENCH_CONTROLLERS ?= traefik
+BENCH_ARGS ?=
+bench-article: venv
+	$(PY) -m bench.article one --controllers=$(BENCH_CONTROLLERS) --cluster-name=$(CLUSTER_NAME) \
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(BENCH_ARGS)
+
+bench-articles: venv
+	$(PY) -m bench.article many --controllers=$(BENCH_CONTROLLERS) --cluster-name=$(CLUSTER_NAME) \
+	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(BENCH_ARGS)
 
 clean:
 	@if [ -x $(PY) ]; then $(PY) -m harness.lab.cluster clean; fi

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.article import derive, extract, flat, report, run
+from harness.article import derive, extract, flat, publish, report, run
 from harness.article.cli import command, parser
 from harness.checks.manifests import load_manifest
 from harness.results.model import Outcome, TestRecord, Transcript, Verdict
@@ -339,34 +339,6 @@ def test_an_article_gateway_is_mapped_to_the_subjects_class_and_ports():
 # --------------------------------------------------------------------------
 
 
-def test_echo_pods_serve_every_targeted_port_in_its_protocol():
-    need = derive.BackendNeed(
-        "mixed",
-        {"app": "mixed"},
-        [
-            derive.PortNeed(80, "http", "web", "TCP", "http"),
-            derive.PortNeed(1883, "mqtt", 1883, "TCP", "tcp"),
-            derive.PortNeed(53, "dns", 53, "UDP", "udp"),
-        ],
-        define_service=True,
-    )
-    deploy, svc = run.echo_objects(need)
-    pod = deploy["spec"]["template"]
-    assert pod["metadata"]["labels"] == {"app": "mixed", "exposure-harness/echo": "echo-mixed"}
-    assert deploy["spec"]["selector"]["matchLabels"] == {"exposure-harness/echo": "echo-mixed"}
-    http, tcp = pod["spec"]["containers"]
-    env = lambda c: {e["name"]: e.get("value") for e in c["env"]}  # noqa: E731
-    assert http["ports"] == [{"name": "web", "containerPort": 8080}] and env(http)["HTTP_PORT"] == "8080"
-    assert env(tcp)["TCP_ECHO_SERVER"] == "true" and tcp["ports"][0]["containerPort"] == 1883
-    assert env(http)["H2C_PORT"] != env(tcp)["TLS_PORT"]
-    assert svc["spec"]["selector"] == {"app": "mixed"}
-    assert [(p["port"], p["targetPort"], p["protocol"]) for p in svc["spec"]["ports"]] == [
-        (80, "web", "TCP"),
-        (1883, 1883, "TCP"),
-        (53, 53, "UDP"),
-    ]
-
-
 def test_a_supplied_gateway_joins_its_listeners():
     p = derive.Plan("traefik", gateways=[derive.GatewayNeed("g", [("http", "HTTP", 8000), ("mqtt", "TCP", 9100)])])
     (gw,) = run.gateway_objects(p, "traefik")
@@ -375,6 +347,9 @@ def test_a_supplied_gateway_joins_its_listeners():
         ("http", "HTTP", 8000),
         ("mqtt", "TCP", 9100),
     ]
+    tls = derive.Plan("traefik", gateways=[derive.GatewayNeed("g", [("tls", "TLS", 8443)])])
+    (gw,) = run.gateway_objects(tls, "traefik")
+    assert gw["spec"]["listeners"][0]["tls"] == {"mode": "Passthrough"}  # a TLSRoute's listener
 
 
 # --------------------------------------------------------------------------
@@ -409,16 +384,25 @@ def test_report_per_snippet_with_bad_snippets_and_the_claims_comparison(tmp_path
         ("ingress-host-path-routing", "traefik"): (Verdict.HOLDS, ""),
     }
     doc = report.build("a.md", summaries, records, claims=claims, claims_source="this run")
-    assert doc.counts == {Verdict.HOLDS: 1, Verdict.DOES_NOT_HOLD: 1, Verdict.ERROR: 0, Verdict.NOT_CHECKABLE: 0}
+    assert doc.counts == {
+        Verdict.HOLDS: 1,
+        Verdict.DOES_NOT_HOLD: 1,
+        Verdict.ERROR: 0,
+        Verdict.NOT_CHECKABLE: 0,
+        Verdict.NOT_RUN: 0,
+    }
     assert (doc.bad, len(doc.snippets)) == (1, 2)
     rows = {(c.subject, c.agrees) for c in doc.comparison}
     assert rows == {("nginx", True), ("traefik-nginx", False), ("traefik", None)}
     differs = next(c for c in doc.comparison if c.agrees is False)
     assert "status 400" in differs.why and "the claims suite checks" in differs.why
-    json_path, md_path = report.write(tmp_path, doc)
+    json_path, md_path = publish.write(tmp_path, doc)
     md = md_path.read_text()
-    assert "| 9 | - | - | the snippet | **bad snippet** | malformed YAML at line 13: x |" in md
-    assert "| 159 | Ingress web-gateway | traefik-nginx | Ingress web-gateway: /api -> api-svc | DOES NOT HOLD |" in md
+    assert "| line 9 | - | - | - | the snippet | - | bad snippet: malformed YAML at line 13: x |" in md
+    assert (
+        "| line 159 | Ingress web-gateway | - | traefik-nginx | Ingress web-gateway: /api -> api-svc | DOES NOT HOLD |"
+        in md
+    )
     data = json.loads(json_path.read_text())
     assert data["schema"] == report.SCHEMA and data["summary"]["does not hold"] == 1
 
@@ -450,7 +434,7 @@ def test_cli_bad_input_is_one_line(capsys):
     from harness.__main__ import main
 
     assert main(["article", "/no/such/article.md"]) == 2
-    assert capsys.readouterr().err == "harness article: /no/such/article.md: no such file\n"
+    assert capsys.readouterr().err == "harness article: /no/such/article.md: no such file or directory\n"
     assert main(["nope"]) == 2
 
 

@@ -585,7 +585,7 @@ def test_cli_plan_bad_input_is_one_line(tmp_path, capsys):
     from harness.__main__ import main
 
     assert main(["article", "--plan", str(tmp_path / "none.md")]) == 2
-    assert capsys.readouterr().err == f"harness article: {tmp_path / 'none.md'}: no such file\n"
+    assert capsys.readouterr().err == f"harness article: {tmp_path / 'none.md'}: no such file or directory\n"
     page = tmp_path / "a.md"
     page.write_text("x")
     assert main(["article", "--plan", str(page), "--include-root", str(tmp_path / "nope")]) == 2

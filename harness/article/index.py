@@ -17,7 +17,7 @@ from harness.results.model import Verdict
 
 SCHEMA = "exposure-harness/article-index/v1"
 INDEX_FILE = "index.json"
-COUNTED = (Verdict.HOLDS, Verdict.DOES_NOT_HOLD, Verdict.ERROR, Verdict.NOT_CHECKABLE)
+COUNTED = (Verdict.HOLDS, Verdict.DOES_NOT_HOLD, Verdict.ERROR, Verdict.NOT_CHECKABLE, Verdict.NOT_RUN)
 
 
 class IndexError_(ValueError):

@@ -92,6 +92,14 @@ def _seen(exc: BaseException) -> Seen:
     return Seen(_describe(exc))
 
 
+def _answer(exc: BaseException, seen: Seen) -> tuple[Any, ...]:
+    """What makes two wrong answers the same one (the steady rule of :func:`consistently`)."""
+    fields = (seen.status, seen.pod, seen.path, seen.error)
+    if any(f is not None for f in fields):
+        return (type(exc).__name__, *fields)
+    return (type(exc).__name__, seen.text)
+
+
 def consistently(
     check: Callable[[], T],
     *,
@@ -103,6 +111,7 @@ def consistently(
     describe: Callable[[T], Any] | None = None,
     failure: FailureKind = FailureKind.WAIT,
     settle: float = 0.0,
+    steady: float | None = None,
 ) -> tuple[T, Transcript]:
     """Run ``check`` until it succeeds ``successes`` times in a row.
 
@@ -114,12 +123,20 @@ def consistently(
     it while the old configuration drains). Past the deadline,
     :class:`WaitTimedOut` says what was expected, what was last seen and
     where to look.
+
+    With ``steady`` (seconds; article mode gives ``timeouts.steady_wrong_answer``,
+    the claims suites give none) the same wrong answer (same status, pod,
+    path, probe error; or the same text when it has none of these) seen
+    attempt after attempt for that long fails the check then, saying so,
+    instead of at the deadline: a route that answers 404 steadily once its
+    objects are accepted will not start routing by itself. Any success or a
+    different answer starts the window again.
     """
     need = successes if successes is not None else timeouts.consistent_successes
     limit = deadline if deadline is not None else timeouts.consistency
     rec = Recording(what)
     started = time.monotonic()
-    state: dict[str, Any] = {"streak": 0, "seen": None}
+    state: dict[str, Any] = {"streak": 0, "seen": None, "same": None, "since": 0.0}
     misroutes: list[Seen] = []
 
     def where() -> str:
@@ -144,7 +161,25 @@ def consistently(
                         misroutes=tuple(misroutes),
                         failure=FailureKind.MISROUTE,
                     ) from None
+            if steady is not None:
+                key = _answer(exc, state["seen"])
+                now = time.monotonic()
+                if key != state["same"]:
+                    state["same"], state["since"] = key, now
+                elif now - state["since"] >= steady:
+                    raise WaitTimedOut(
+                        what,
+                        f"{need} consecutive successes; the same wrong answer was seen steadily for "
+                        f"{now - state['since']:.0f}s (settle window {steady:.0f}s, "
+                        f"steady_wrong_answer), so the check failed then instead of waiting out its {limit:.0f}s",
+                        state["seen"],
+                        transcript=rec.transcript(),
+                        hint=where(),
+                        misroutes=tuple(misroutes),
+                        failure=failure,
+                    ) from None
             raise _NotYet() from exc
+        state["same"] = None
         state["streak"] += 1
         rec.record(True, describe(value) if describe else _summary_of(value))
         if state["streak"] < need:

@@ -50,6 +50,10 @@ class Timeouts:
     #: long answers from the backends of the previous configuration are tolerated before a wrong backend
     #: answering fails the check (a fresh object gets no such window: a wrong backend fails at once)
     update_settle: float = 10.0
+    #: article mode: once a snippet's objects are applied and accepted, how long the same wrong answer (the same
+    #: status, pod, path or probe error, attempt after attempt) must be seen before a traffic check fails on it,
+    #: instead of waiting out ``consistency`` (the claims suites do not use it)
+    steady_wrong_answer: float = 20.0
 
     def scaled(self, multiplier: float) -> Timeouts:
         """The same config with every deadline multiplied (N and the poll interval unchanged)."""

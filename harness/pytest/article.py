@@ -1,183 +1,235 @@
-"""Article mode in the pytest plugin: the ``--article`` option (env
-``ARTICLE``), the (snippet, subject) cases the suite ``suites/article/`` is
-parametrised with, and the article report at the end of the run."""
+"""Article mode in the pytest plugin: the ``--article`` option (files,
+directories, globs; repeatable; env ``ARTICLE``) and ``--article-include-root``,
+the tests the suite ``suites/article/`` is parametrised with (one per chain
+of snippets and subject, :class:`harness.article.batch.Unit`), where their
+records go (one store per article), and at the end of the run one report
+per article plus the index of the run.
+
+Layout of ``<report-dir>``::
+
+    articles/index.json  index.md  index.html  junit.xml   the run (schema article-index/v1)
+    articles/<slug>/article-report.json .md .html junit.xml   one article
+    articles/<slug>/evidence/...                              its failures' namespace dumps
+    article-report.json .md .html                           a run of one article: its report again
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from dataclasses import dataclass, field
+import shutil
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.article import derive, extract
+from harness.article import batch, publish
 from harness.article import report as article_report
-from harness.lab.addons import CONTROLLER_ADDONS
+from harness.article.index import INDEX_FILE, ArticleIndex
+from harness.article.matrix import known_classes, matrix
 from harness.options import UsageError
 from harness.pytest.plugin import is_worker, options, run_id
 from harness.results import store
 
-ARTICLE = pytest.StashKey[Path | None]()
-CASES = pytest.StashKey[list["Case"]]()
+ARTICLES = pytest.StashKey[list[Path]]()
+ROOTS = pytest.StashKey[list[Path]]()
+PLANNED = pytest.StashKey[dict[tuple[str, ...], list[batch.Article]]]()
 WRITTEN = pytest.StashKey[Path]()
+CHECKED = pytest.StashKey[bool]()
+PLACEHOLDER = [str(ipaddress.ip_address(int(ipaddress.ip_address("10.254.0.1")) + i)) for i in range(256)]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Case:
-    snippet: extract.Snippet
-    subject: str  # a controller, derive.LB_SUBJECT, derive.CLUSTER_SUBJECT, or "-" for a bad snippet
-    bad: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return f"{self.snippet.id}-{self.subject}"
+    article: int
+    key: int
+    subject: str
+    id: str
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("exposure-harness").addoption(
+    g = parser.getgroup("exposure-harness")
+    g.addoption(
         "--article",
-        default=os.environ.get("ARTICLE") or None,
-        help="a Markdown article whose YAML snippets to check as written (env ARTICLE); "
-        "suites/article runs them, writing article-report.md",
+        action="append",
+        default=None,
+        help="a Markdown article (or a directory of them, or a glob) whose YAML snippets to check as written; "
+        "repeatable (env ARTICLE: one); suites/article runs them, writing a report per article and an index",
+    )
+    g.addoption(
+        "--article-include-root",
+        action="append",
+        default=None,
+        help="where an article's includes resolve (its docs repository's checkout; repeatable: each article "
+        "takes the deepest root holding it; default: the article's repository root)",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    raw = config.getoption("article", None)
-    path = Path(raw).resolve() if raw else None
-    if path is not None and not path.is_file():
-        raise UsageError(f"--article {raw}: no such file")
-    config.stash[ARTICLE] = path
+    raw = config.getoption("article", None) or ([os.environ["ARTICLE"]] if os.environ.get("ARTICLE") else [])
+    here = Path(config.invocation_params.dir)
+    try:
+        paths = batch.select(list(raw), cwd=here) if raw else []
+    except batch.SelectionError as exc:
+        raise UsageError(f"--article {exc}") from None
+    roots = []
+    for r in config.getoption("article_include_root", None) or []:
+        p = Path(r) if Path(r).is_absolute() else here / r
+        if not p.is_dir():
+            raise UsageError(f"--article-include-root {r}: no such directory")
+        roots.append(p.resolve())
+    config.stash[ARTICLES] = paths
+    config.stash[ROOTS] = roots
+
+
+def article_paths(config: pytest.Config) -> list[Path]:
+    return config.stash.get(ARTICLES, [])
 
 
 def article_path(config: pytest.Config) -> Path | None:
-    return config.stash.get(ARTICLE, None)
+    """The first article of the run (None: article mode is off)."""
+    paths = article_paths(config)
+    return paths[0] if paths else None
 
 
-def matrix(config: pytest.Config) -> list[derive.Subject]:
-    return [subject_of(CONTROLLER_ADDONS[name]) for name in options(config).controllers]
+def subjects(config: pytest.Config) -> list[Any]:
+    return matrix(list(options(config).controllers))
 
 
-def subject_of(addon: Any) -> derive.Subject:
-    return derive.Subject(
-        name=addon.controller,
-        ingress_class=addon.ingress_class,
-        gateway_class=addon.gateway_class,
-        gateway_ports=listener_ports(addon),
-    )
+def planned(config: pytest.Config, reserved: list[str] | None = None) -> list[batch.Article]:
+    """Every article of the run planned (cached per process); ``reserved``:
+    the addresses the cluster sets aside for what articles request (before
+    the cluster is known, a placeholder: the tests are the same)."""
+    key = tuple(reserved) if reserved is not None else ("placeholder",)
+    cache = config.stash.setdefault(PLANNED, {})
+    if key not in cache:
+        from harness.lab.addons.metallb import POOL
 
-
-def listener_ports(addon: Any) -> dict[str, tuple[int, int]] | None:
-    """The addon's listener ports by Gateway API protocol name (HTTP, HTTPS,
-    TLS, TCP, UDP): an HTTPS listener's port serves TLS passthrough too."""
-    ports = getattr(addon, "gateway_ports", None)
-    if not ports:
-        return None
-    out = {proto.upper(): pair for proto, pair in ports.items()}
-    if "HTTPS" in out:
-        out.setdefault("TLS", out["HTTPS"])
-    return out
-
-
-def known_classes() -> dict[str, list[str]]:
-    return {
-        "ingress": sorted({a.ingress_class for a in CONTROLLER_ADDONS.values() if a.ingress_class}),
-        "gateway": sorted({a.gateway_class for a in CONTROLLER_ADDONS.values() if a.gateway_class}),
-    }
+        cache[key] = batch.plan_run(
+            article_paths(config),
+            config.stash.get(ROOTS, []),
+            subjects(config),
+            known_classes(),
+            reserved=list(reserved) if reserved is not None else PLACEHOLDER,
+            pools=(POOL,),
+            base=Path(config.invocation_params.dir),
+        )
+    return cache[key]
 
 
 def cases(config: pytest.Config) -> list[Case]:
-    """Every snippet of the article on every subject that checks it; a bad
-    snippet once, with its reason."""
-    if CASES not in config.stash:
-        path = article_path(config)
-        config.stash[CASES] = article_cases(path, matrix(config)) if path is not None else []
-    return config.stash[CASES]
+    """One test per chain of snippets and subject; the costliest first (the
+    reader's paths, long chains), so that side by side the run ends sooner."""
+    found = []
+    for a in planned(config):
+        for u in a.units:
+            found.append((cost(a, u), Case(a.index, u.key, u.subject, f"{a.slug}-{u.id}")))
+    return [c for _, c in sorted(found, key=lambda x: -x[0])]
 
 
-def article_cases(path: Path, subjects: list[derive.Subject]) -> list[Case]:
-    out: list[Case] = []
-    for s in extract.extract_file(path):
-        bad = derive.bad_snippet(s)
-        if bad:
-            out.append(Case(s, "-", bad=bad))
-            continue
-        names, why = derive.subjects(s, subjects, known_classes())
-        if not names:
-            out.append(Case(s, "-", bad=f"not checkable here: {why}"))
-            continue
-        out.extend(Case(s, n) for n in names)
-    return out
+def cost(a: batch.Article, u: batch.Unit) -> int:
+    """A rough weight of a test: steps applied and checks made."""
+    if u.key == batch.READER:
+        r = a.readers[u.subject]
+        return 2 * len(r.plans) + len(r.final.checks) + 10
+    return sum(2 + len(p.checks) for _, p in a.plans(u))
 
 
-def snippet_summaries(config: pytest.Config) -> list[article_report.SnippetSummary]:
-    return summarize(cases(config), matrix(config))
+def article_dir(config: pytest.Config, a: batch.Article) -> Path:
+    return options(config).report_dir / "articles" / a.slug
 
 
-def summarize(found: list[Case], subjects: list[derive.Subject]) -> list[article_report.SnippetSummary]:
-    """Per snippet of the article: what the report prints besides the results."""
-    by_line: dict[int, dict[str, Any]] = {}
-    for c in found:
-        entry = by_line.setdefault(
-            c.snippet.line,
-            {"snippet": c.snippet, "bad": c.bad, "subjects": [], "guide": None, "claims": set()},
-        )
-        if c.bad:
-            continue
-        entry["subjects"].append(c.subject)
-        guide = sorted({g for g in (article_report.guide_manifest(d) for d in c.snippet.docs) if g})
-        entry["guide"] = ", ".join(guide) if guide and len(guide) == len(c.snippet.docs) else None
-        sub = next((m for m in subjects if m.name == c.subject), None)
-        plan = derive.plan(c.snippet, sub, subjects, known_classes())
-        entry["claims"] |= {ch.claim for ch in plan.checks if ch.claim}
-    return [
-        article_report.SnippetSummary(
-            line=line,
-            source=e["snippet"].source,
-            objects=tuple(e["snippet"].objects()),
-            bad=e["bad"],
-            subjects=tuple(e["subjects"]),
-            guide=e["guide"],
-            claims=tuple(sorted(e["claims"])),
-        )
-        for line, e in sorted(by_line.items())
-    ]
+# --------------------------------------------------------------------------
+# the end of the run: a report per article and the index
+# --------------------------------------------------------------------------
 
 
-@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    if is_worker(config) or not article_paths(config):
+        return
+    config.stash[CHECKED] = not config.option.collectonly
+
+
+@pytest.hookimpl(tryfirst=True)  # before the cluster is released (harness.pytest.session)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    path = article_path(config)
-    if is_worker(config) or path is None:
+    if is_worker(config) or not article_paths(config) or config.option.collectonly:
+        return
+    from harness.pytest.session import runs_suites
+
+    if not runs_suites(config):
         return
     opts = options(config)
-    records = store.load(opts.report_dir, run_id(config))
-    if not any(r.line is not None for r in records):
-        return  # the suite did not run (collection only, or deselected)
-    verdicts, source = article_report.claim_verdicts_of(records, opts.report_dir)
-    doc = article_report.build(
-        str(_display(path, Path(config.rootpath))),
-        snippet_summaries(config),
-        records,
-        claims=verdicts if source else None,
-        claims_source=source,
-        run={"controllers": ",".join(opts.controllers)},
-    )
-    _, md = article_report.write(opts.report_dir, doc)
-    config.stash[WRITTEN] = md
+    rid = run_id(config)
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    articles = planned(config)
+    verdicts, source = article_report.claim_verdicts_of(store.load(opts.report_dir, rid), opts.report_dir)
+    run = {"controllers": ",".join(opts.controllers), "run": rid}
+    docs = []
+    for a in articles:
+        d = article_dir(config, a)
+        try:
+            doc = article_report.build_article(
+                a,
+                store.load(d, rid),
+                claims=verdicts if source else None,
+                claims_source=source,
+                run=run,
+                interrupted=interrupted,
+            )
+        except Exception as exc:  # noqa: BLE001 - one article's report must not cost the others theirs
+            text = f"the harness could not build this article's report: {type(exc).__name__}: {exc}"
+            doc = article_report.ArticleReport(a.display, [], run=dict(run), error=text.splitlines()[0])
+        publish.write(d, doc)
+        shutil.rmtree(d / "results", ignore_errors=True)  # raw results: the report holds them now
+        docs.append((a, doc))
+    index = article_report.index_of(docs, run=run, seconds=time.monotonic() - _started(config))
+    written = publish.write_index(opts.report_dir / "articles", index, [doc for _, doc in docs])
+    if len(docs) == 1:
+        publish.write(opts.report_dir, docs[0][1])  # a run of one article: also where it always went
+        written = opts.report_dir / "article-report.md"
+    config.stash[WRITTEN] = written
+    _remove_reserved_pool(config)
 
 
-def _display(path: Path, root: Path) -> Path:
+def _started(config: pytest.Config) -> float:
+    from harness.pytest.plugin import STARTED
+
+    return config.stash.get(STARTED, time.monotonic())
+
+
+def _remove_reserved_pool(config: pytest.Config) -> None:
+    """The reserved pool the tests made (suites/article/conftest.py) goes with the run."""
+    from harness.lab import cluster as clusters
+
+    opts = options(config)
+    state = clusters.read_state(opts)
+    kubeconfig = opts.kubeconfig or (Path(str(state["kubeconfig"])) if state and state.get("kubeconfig") else None)
+    if kubeconfig is None or not Path(kubeconfig).is_file():
+        return
     try:
-        return path.relative_to(root)
-    except ValueError:
-        return path
+        from harness.checks.kube import Kube
+
+        kube = Kube(Path(kubeconfig), opts.timeouts)
+        kube.delete(batch.reserved_pool_objects(["127.0.0.1"]))
+    except Exception as exc:  # noqa: BLE001 - the cluster may be gone already
+        print(f"[harness] could not remove the article pool {batch.RESERVED_POOL}: {exc}".splitlines()[0])
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    md = config.stash.get(WRITTEN, None)
-    if md:
+    written = config.stash.get(WRITTEN, None)
+    if written:
         terminalreporter.write_sep("-", "article report")
-        terminalreporter.write_line(f"{md} (and {md.with_suffix('.json').name})")
+        index = options(config).report_dir / "articles" / INDEX_FILE
+        terminalreporter.write_line(f"{written} (and .json, .html); the run's index: {index}")
+        try:
+            import json
+
+            doc = ArticleIndex.from_json(json.loads(index.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return
+        for line in article_report.index_lines(doc):
+            terminalreporter.write_line(line)
