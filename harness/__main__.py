@@ -6,6 +6,7 @@ in ``COMMANDS`` (module, one line of help)."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 COMMANDS = {
@@ -15,6 +16,12 @@ COMMANDS = {
 }
 
 
+def prog() -> str:
+    """How the user called us: ``exposure-harness`` (the installed command) or ``python -m harness``."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return name if name and not name.endswith(".py") else "python -m harness"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] not in COMMANDS and args[0] not in ("-h", "--help"):
@@ -22,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not args or args[0] in ("-h", "--help"):
         out = sys.stdout if args else sys.stderr
-        print("usage: python -m harness COMMAND [ARGS...]\n\ncommands:", file=out)
+        print(f"usage: {prog()} COMMAND [ARGS...]\n\ncommands:", file=out)
         for name, (_, text) in COMMANDS.items():
             print(f"  {name:<10} {text}", file=out)
         return 0 if args else 2

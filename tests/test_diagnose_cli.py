@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.options import ROOT
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

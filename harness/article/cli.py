@@ -24,7 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.options import CONTROLLERS, ROOT
+from harness import paths
+from harness.options import CONTROLLERS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,7 +67,12 @@ def command(a: argparse.Namespace) -> list[str]:
         sys.executable,
         "-m",
         "pytest",
-        str(ROOT / "suites" / "article"),
+        str(paths.ARTICLE_SUITE),
+        # the suites' settings and conftest (the checkout's, or the installed package's copy);
+        # what the run writes goes under the work root (the checkout, or the current directory)
+        "-c",
+        str(paths.PYTEST_SETTINGS),
+        f"--rootdir={paths.work_root()}",
         "-p",
         "no:cacheprovider",
         f"--article={Path(a.article[0]).resolve()}",
@@ -125,6 +131,12 @@ def plan(a: argparse.Namespace) -> int:
 
 def main(argv: list[str]) -> int:
     a = parser().parse_args(argv)
+    lost = paths.missing()
+    if lost:
+        print(
+            f"harness article: the harness's data are missing ({lost[0]}): reinstall it from its wheel", file=sys.stderr
+        )
+        return 2
     missing = [p for p in a.article if not Path(p).is_file()]
     if missing:
         print(f"harness article: {missing[0]}: no such file", file=sys.stderr)
@@ -134,11 +146,11 @@ def main(argv: list[str]) -> int:
     if len(a.article) > 1:
         print("harness article: one article at a time on a cluster (several only with --plan)", file=sys.stderr)
         return 2
-    code = subprocess.run(command(a), cwd=ROOT).returncode
+    code = subprocess.run(command(a), cwd=paths.work_root()).returncode
     if code != 0:
         return code
     report = Path(a.report_dir)
-    report = report if report.is_absolute() else ROOT / report
+    report = report if report.is_absolute() else paths.work_root() / report
     try:
         doc = json.loads((report / "article-report.json").read_text())
     except (OSError, ValueError):
