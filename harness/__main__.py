@@ -13,6 +13,7 @@ COMMANDS = {
     "diagnose": ("harness.diagnose.cli", "name the cause of a broken Service, Ingress, Gateway or route, and the fix"),
     "article": ("harness.article.cli", "check the YAML of a Markdown article on a kind cluster"),
     "report": ("harness.report.cli", "report merge DIR...: one report from several runs' reports"),
+    "changed": ("harness.article.changed", "list the Markdown articles changed since a git ref"),
 }
 
 
