@@ -14,6 +14,7 @@ COMMANDS = {
     "article": ("harness.article.cli", "check the YAML of a Markdown article on a kind cluster"),
     "report": ("harness.report.cli", "report merge DIR...: one report from several runs' reports"),
     "changed": ("harness.article.changed", "list the Markdown articles changed since a git ref"),
+    "pr": ("harness.article.comment", "the article check's step summary or pull-request comment, from its index"),
 }
 
 
