@@ -147,6 +147,7 @@ def main(argv: list[str]) -> int:
         print(f"exposure-harness changed: {exc}", file=sys.stderr)
         return 2
     sep = "\0" if a.null else "\n"
-    sys.stdout.write("".join(f"{f}{sep}" for f in found))
+    # a name that starts with "-" is written ./-name: a command line reads it as a path, not an option
+    sys.stdout.write("".join(f"{'./' if str(f).startswith('-') else ''}{f}{sep}" for f in found))
     print(f"{len(found)} changed article(s) since {a.since}", file=sys.stderr)
     return 0
