@@ -5,6 +5,7 @@
 #                 (ARTICLE=PATH.md also checks that article's YAML: reports/article-report.md)
 #   make images   build every image the e2e needs from packages (offline machines)
 #   make diagnose TARGET=ingress/web NS=shop   name what is wrong with an exposure, and the fix
+#   make bench-docs   time a 50-article docs folder (--plan; CLUSTER=1: on one cluster)
 #   make clean    remove what the harness created
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -28,7 +29,7 @@ KUBECONFIG_PATH ?=
 # A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
 ARTICLE ?=
 
-.PHONY: venv lint test e2e diagnose images bench bench-latency bench-article-plan clean clean-images
+.PHONY: venv lint test e2e diagnose images bench bench-latency bench-article-plan bench-docs clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -70,6 +71,11 @@ bench-latency: venv
 
 bench-article-plan: venv
 	$(PY) -m bench.article_plan
+
+# a docs folder of 50 articles (the real corpus repeated): --plan always; CLUSTER=1 also runs it on one cluster
+CLUSTER ?=
+bench-docs: venv
+	$(PY) -m bench.docs $(if $(CLUSTER),--cluster) $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR)) $(BENCH_ARGS)
 
 clean:
 	@if [ -x $(PY) ]; then $(PY) -m harness.lab.cluster clean; fi

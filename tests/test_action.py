@@ -8,7 +8,8 @@ workflow (examples/docs-repo-workflow.yml).
 - the composite's own steps, run from action.yml by tests/composite.py on a
   throw-away docs repository (a bare ``origin``, a pull-request branch with
   two changed articles of the corpus): install (``pip install`` of a copy of
-  this checkout into a venv, for real), select, plan, the step summary, the
+  this checkout into a venv, for real; PyPI's wheels from a wheelhouse in the
+  harness's cache), select, plan, the step summary, the
   comment's text, and posting it to a stand-in of GitHub's REST API on a
   loopback socket, twice (one comment, updated). The cluster run and the
   artifact upload cannot run here: the index the summary and the comment
@@ -33,7 +34,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import yaml
-from checkout import CHECKOUT, GIT_ENV, copy_checkout
+from checkout import CHECKOUT, GIT_ENV, copy_checkout, pip_offline, wheelhouse
 from composite import Composite, Context, ExpressionError
 
 from harness.article.comment import MARKER, comment_body, summary_markdown
@@ -286,6 +287,7 @@ def composite(action: Path, root: Path, repo: Path, api: str, **inputs: str) -> 
         action,
         repo,
         temp,
+        env=pip_offline(wheelhouse()),  # pip's install, its index a wheelhouse of PyPI's wheels (tests/checkout.py)
         inputs={"controllers": "traefik", **inputs},
         github={
             "token": TOKEN,

@@ -3,7 +3,9 @@ pip (and every dependency) into a fresh venv outside the checkout, gives an
 ``exposure-harness`` command that works from any directory: its manifests,
 catalog, suites and pytest settings are package data (harness/paths.py).
 
-Needs PyPI (the pinned build backend and the dependencies); about a minute."""
+The build backend and the dependencies come from PyPI through a wheelhouse
+in the harness's cache (downloaded once: tests/checkout.py), so the install
+is pip's own, without waiting on the index."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from checkout import CHECKOUT, copy_checkout, fresh_venv, run
+from checkout import CHECKOUT, copy_checkout, fresh_venv, pip_offline, run, wheelhouse
 
 ARTICLE = "ingress-nginx/docs/examples/rewrite/README.md"  # a real article of the corpus
 
@@ -27,7 +29,9 @@ def test_the_wheel_installed_outside_the_checkout_plans_diagnoses_and_runs_its_s
 
 def _installed_wheel(tmp_path: Path) -> None:
     src = copy_checkout(tmp_path / "src")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(src)], cwd=tmp_path)
+    offline = pip_offline(wheelhouse())
+    wheel_cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(src)]
+    run(wheel_cmd, cwd=tmp_path, env=offline)
     (wheel,) = (tmp_path / "dist").glob("exposure_harness-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for want in (
@@ -45,7 +49,7 @@ def _installed_wheel(tmp_path: Path) -> None:
     assert not [n for n in names if "__pycache__" in n]
 
     bin_ = fresh_venv(tmp_path / "venv")
-    run([str(bin_ / "python"), "-m", "pip", "install", "-q", "--no-compile", str(wheel)], cwd=tmp_path)
+    run([str(bin_ / "python"), "-m", "pip", "install", "-q", "--no-compile", str(wheel)], cwd=tmp_path, env=offline)
     elsewhere = tmp_path / "elsewhere"  # not the checkout, not the venv
     elsewhere.mkdir()
     where = run([str(bin_ / "python"), "-c", "import harness.paths as p; print(p.INSTALLED, p.DATA)"], cwd=elsewhere)
