@@ -91,3 +91,11 @@ def _installed_wheel(tmp_path: Path) -> None:
         [str(bin_ / "exposure-harness"), *plan], cwd=elsewhere, capture_output=True, text=True, timeout=120
     )
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "data are missing" in r.stderr, r.stderr
+
+
+def test_the_checkout_finds_its_data_beside_the_package():
+    from harness import paths
+
+    assert not paths.INSTALLED and paths.CHECKOUT == CHECKOUT and paths.DATA == CHECKOUT
+    assert paths.missing() == [] and paths.work_root() == CHECKOUT
+    assert paths.ARTICLE_SUITE == CHECKOUT / "suites" / "article" and paths.MANIFESTS == CHECKOUT / "manifests"
