@@ -49,8 +49,11 @@ def test_summary_has_every_article_in_the_runs_order_with_its_counts():
     assert "Run: controllers traefik,envoy-gateway, kind v0.30.0, 5 min 12 s in all" in md
     r = rows(md)
     assert len(r) == 5
-    assert r[0] == "| `docs/ok.md` | holds | 3 | 7 | 0 | 0 | 1 | 0 | `docs-ok/` |"
-    assert r[1] == "| `docs/rewrite\\|pipe.md` | **DOES NOT HOLD** | 2 | 2 | 1 | 0 | 0 | 1 | `docs-rewrite-pipe/` |"
+    assert r[0] == "| `docs/ok.md` | holds | 3 | 7 | 0 | 0 | 1 | 0 | `articles/docs-ok/` |"
+    assert (
+        r[1]
+        == "| `docs/rewrite\\|pipe.md` | **DOES NOT HOLD** | 2 | 2 | 1 | 0 | 0 | 1 | `articles/docs-rewrite-pipe/` |"
+    )
     assert r[3].startswith("| ``docs/`tick`.md`` | **ERROR**: cluster went away |")
     assert "| not run: interrupted |" in r[4]
 
@@ -63,7 +66,7 @@ def test_comment_starts_with_its_marker_and_puts_problems_first():
     assert [x.split(" | ")[1] for x in r] == ["**DOES NOT HOLD**", "**ERROR**", "not run", "holds", "no YAML"]
     assert r[0] == (
         "| `docs/rewrite\\|pipe.md` | **DOES NOT HOLD** | 1 does not hold, 2 holds, 1 bad snippet(s) | "
-        f"`docs-rewrite-pipe/{REPORT_HTML}` |"
+        f"`articles/docs-rewrite-pipe/{REPORT_HTML}` |"
     )
     assert "cluster went away" in r[1]
     assert "[the reports' artifact](https://github.example/artifacts/9)" in body

@@ -6,7 +6,8 @@ pull-request comment of the article check, rendered from the run's index
   verdict and its counts of checks;
 - :func:`comment_body` the pull-request comment: the same verdicts, compact,
   problems first, with the link to the reports' artifact (each article's
-  HTML report is ``<its report directory>/article-report.html`` in it); it
+  HTML report is ``articles/<its report directory>/article-report.html``
+  in it); it
   starts with :data:`MARKER`, the hidden line by which the Action finds its
   previous comment and updates it instead of adding another;
 - :func:`no_articles_markdown` and :func:`no_index_markdown`: a change with
@@ -28,6 +29,7 @@ from harness.article.index import INDEX_FILE, ArticleEntry, ArticleIndex, Articl
 from harness.results.model import Verdict
 
 MARKER = "<!-- exposure-harness:article-check -->"
+INDEX_DIR = "articles"  # the index's directory in the report directory (and the artifact); entries' reports are in it
 REPORT_HTML = "article-report.html"
 TITLE = "Article check"
 # GitHub refuses a comment over 65536 characters: rows past this budget are summed up in one line
@@ -78,6 +80,11 @@ def _code(text: str) -> str:
         fence += "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _in_artifact(e: ArticleEntry) -> str:
+    """The article's report directory from the report directory's root (the artifact's)."""
+    return f"{INDEX_DIR}/{e.report}"
 
 
 def _cell(text: str) -> str:
@@ -133,7 +140,7 @@ def summary_markdown(index: ArticleIndex) -> str:
         lines.append(
             f"| {_code(e.path)} | {verdict} | {e.snippets} | {n.get(Verdict.HOLDS, 0)} | "
             f"{n.get(Verdict.DOES_NOT_HOLD, 0)} | {n.get(Verdict.ERROR, 0)} | {n.get(Verdict.NOT_CHECKABLE, 0)} | "
-            f"{e.bad} | {_code(e.report + '/')} |"
+            f"{e.bad} | {_code(_in_artifact(e) + '/')} |"
         )
     lines.append("")
     return "\n".join(lines)
@@ -152,7 +159,7 @@ def comment_body(index: ArticleIndex, artifact_url: str, *, run_url: str = "") -
     )
     tail = [
         "",
-        f"Each article's report is `<report>/{REPORT_HTML}` (also Markdown, JSON, JUnit) in {where}"
+        f"Each article's report is `{INDEX_DIR}/<article>/{REPORT_HTML}` (also Markdown, JSON, JUnit) in {where}"
         + (f"; the job log: [run]({run_url})." if run_url and artifact_url else "."),
         "",
         "Verdicts come from a real kind cluster: each snippet applied as written and its promises checked "
@@ -165,7 +172,9 @@ def comment_body(index: ArticleIndex, artifact_url: str, *, run_url: str = "") -
     budget = COMMENT_BUDGET - sum(len(x) + 1 for x in lines + tail)
     ordered = sorted(index.entries, key=_rank)
     for i, e in enumerate(ordered):
-        row = f"| {_code(e.path)} | {article_verdict(e)} | {_checks(e)} | {_code(e.report + '/' + REPORT_HTML)} |"
+        row = (
+            f"| {_code(e.path)} | {article_verdict(e)} | {_checks(e)} | {_code(_in_artifact(e) + '/' + REPORT_HTML)} |"
+        )
         if len(row) + 1 > budget - 200:
             rest = ordered[i:]
             lines += [
@@ -199,7 +208,7 @@ def no_index_markdown(exit_code: int, *, run_url: str = "", comment: bool = Fals
 def load(path: Path) -> ArticleIndex:
     """The index at ``path`` (the file, or a report directory holding ``articles/index.json``)."""
     if path.is_dir():
-        path = path / "articles" / INDEX_FILE
+        path = path / INDEX_DIR / INDEX_FILE
     return ArticleIndex.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -221,7 +230,7 @@ def main(argv: list[str]) -> int:
         return 0
     if a.index is None:
         p.error("--index is required (or --no-articles REF)")
-    target = a.index / "articles" / INDEX_FILE if a.index.is_dir() else a.index
+    target = a.index / INDEX_DIR / INDEX_FILE if a.index.is_dir() else a.index
     if not target.is_file():
         sys.stdout.write(no_index_markdown(a.exit_code, run_url=a.run_url, comment=comment))
         return 0
