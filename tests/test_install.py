@@ -77,11 +77,11 @@ def _installed_wheel(tmp_path: Path) -> None:
     collect = ["article", str(article), "--controllers=traefik", "--workers=0", "--report-dir", "out", "--"]
     collect += ["--collect-only", "-q"]
     collected = run([str(bin_ / "exposure-harness"), *collect], cwd=elsewhere)
-    cases = sorted(x.split("::", 1)[1] for x in collected.splitlines() if "::test_snippet[" in x)
+    cases = sorted(x.split("::", 1)[1] for x in collected.splitlines() if "test_article.py::" in x)
     assert cases and cases == sorted(
         x.split("::", 1)[1]
         for x in run([sys.executable, "-m", "harness", *collect], cwd=elsewhere).splitlines()
-        if "::test_snippet[" in x
+        if "test_article.py::" in x
     ), collected[-2000:]
     assert not list((tmp_path / "venv").rglob(".harness")) and not list((tmp_path / "venv").rglob("out"))
 
