@@ -8,6 +8,7 @@
 #   make diagnose TARGET=ingress/web NS=shop   name what is wrong with an exposure, and the fix
 #   make conformance-ingress   SIG Network's Ingress conformance features on the Ingress controllers
 #                 (or beside the claims: make e2e CONFORMANCE=ingress)
+#   make bench-docs   time a 50-article docs folder (--plan; CLUSTER=1: on one cluster)
 #   make clean    remove what the harness created
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -45,7 +46,7 @@ space := $(empty) $(empty)
 INGRESS_CONTROLLERS = $(subst $(space),$(comma),$(strip $(filter-out envoy-gateway,$(subst $(comma),$(space),$(CONTROLLERS)))))
 
 .PHONY: venv lint test e2e mutants conformance-ingress diagnose images bench bench-latency bench-article-plan \
-  bench-article bench-articles clean clean-images
+  bench-article bench-articles bench-docs clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -115,6 +116,10 @@ bench-article: venv
 bench-articles: venv
 	$(PY) -m bench.article many --controllers=$(BENCH_CONTROLLERS) --cluster-name=$(CLUSTER_NAME) \
 	  $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(BENCH_ARGS)
+# a docs folder of 50 articles (the real corpus repeated): --plan always; CLUSTER=1 also runs it on one cluster
+CLUSTER ?=
+bench-docs: venv
+	$(PY) -m bench.docs $(if $(CLUSTER),--cluster) $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR)) $(BENCH_ARGS)
 
 clean:
 	@if [ -x $(PY) ]; then $(PY) -m harness.lab.cluster clean; fi

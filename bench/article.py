@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from harness.article.index import INDEX_FILE, ArticleIndex
-from harness.options import ROOT
+from harness.paths import DATA as ROOT  # bench runs from the checkout
 from harness.results.model import Verdict
 
 CORPUS = ROOT / "tests" / "data" / "articles" / "real"

@@ -7,12 +7,12 @@ from __future__ import annotations
 import argparse
 import csv
 import time
+from pathlib import Path
 
 from harness.article.article_plan import plan_article, summary
 from harness.article.matrix import known_classes, matrix
-from harness.options import ROOT
 
-CORPUS = ROOT / "tests" / "data" / "articles" / "real"
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "articles" / "real"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,8 @@ from harness.lab import cluster as clusters
 from harness.lab.addons import CONTROLLER_ADDONS, BoundController, Context, ensure_addons
 from harness.lab.backends import deploy_echo, tls_secret
 from harness.lab.upstream import CACHE
-from harness.options import ROOT, Options
+from harness.options import Options
+from harness.paths import work_root
 
 NAMESPACE = "bench-latency"
 HOST = "bench.example.com"
@@ -47,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         kind_bin=None,
         node_image=None,
         images_dir=args.images_dir or (CACHE / "images" if (CACHE / "images" / "index.json").exists() else None),
-        report_dir=ROOT / "reports",
-        state_dir=ROOT / ".harness",
+        report_dir=work_root() / "reports",
+        state_dir=work_root() / ".harness",
         timeouts=Timeouts(),
     )
     try:

@@ -22,8 +22,11 @@ from typing import Any
 
 import yaml
 
-CATALOG_FILE = Path(__file__).with_name("claims.yaml")
-GUIDE_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "guide"
+from harness import paths
+
+CATALOG_FILE = paths.CATALOG
+# The guide's text, beside a checkout (the catalog's own tests read it; an installed harness does not).
+GUIDE_DIR = (paths.shared() or paths.PACKAGE) / "guide"
 
 
 SUBJECT_KINDS = ("controllers", "l4")

@@ -32,8 +32,9 @@ from typing import Any
 import yaml
 
 from harness import claims as catalog
+from harness import paths
 
-MUTANTS_FILE = Path(__file__).with_name("mutants.yaml")
+MUTANTS_FILE = paths.MUTANTS
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FAILURE_KINDS = (
     "traffic",

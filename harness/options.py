@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness import claims as catalog
+from harness import paths
 from harness.checks.timeouts import Timeouts, parse_timeouts
 from harness.results.known import KnownRefutation, KnownRefutationsError
 from harness.results.known import load as load_known
@@ -21,7 +22,6 @@ CONTROLLERS = ("nginx", "nginx-inc", "traefik", "traefik-nginx", "envoy-gateway"
 L4_SUBJECT = "metallb"  # the subject of L4 claims: the cluster's load-balancer implementation
 SUBJECTS = (*CONTROLLERS, L4_SUBJECT)
 DEFAULT_CLUSTER_NAME = "exposure-harness"
-ROOT = Path(__file__).resolve().parent.parent
 # set by an offline preflight for the xdist workers (the images `make images` built)
 IMAGES_ENV = "HARNESS_IMAGES_DIR"
 
@@ -83,7 +83,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     g.addoption(
         "--known-refutations",
-        default=str(ROOT / "suites" / "known-refutations.yaml"),
+        default=str(paths.KNOWN_REFUTATIONS),
         help="YAML list of refutations the run expects (default: suites/known-refutations.yaml)",
     )
     g.addoption(

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 import pytest
 
+from harness import paths
 from harness.checks.consistency import eventually, never
 from harness.checks.expect import (
     DEFAULT_CERTIFICATE,
@@ -40,7 +41,6 @@ from harness.checks.manifests import load_manifest, rename_hosts, unique_host
 from harness.diagnose import ClusterSource, Diagnosis, diagnose
 from harness.lab.addons.gateway_api import ECHO_IMAGE
 from harness.lab.backends import Backend, deploy_echo, deploy_tcp_echo_pods, secret_cert_sha256, tls_secret
-from harness.options import ROOT
 
 from .conftest import gateway_scene, gateway_vars, scene_for
 from .test_troubleshooting import positive_control
@@ -97,7 +97,7 @@ def cli(kube, target: str, ns: str) -> tuple[int, dict]:
     """``python -m harness diagnose ... --json`` against the run's cluster."""
     res = subprocess.run(
         [sys.executable, "-m", "harness", "diagnose", target, "-n", ns, f"--kubeconfig={kube.kubeconfig}", "--json"],
-        cwd=ROOT,
+        cwd=paths.work_root(),
         capture_output=True,
         text=True,
         timeout=120,

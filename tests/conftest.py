@@ -25,6 +25,7 @@ import trustme
 from harness.checks.consistency import eventually
 from harness.checks.probes import http_get
 from harness.checks.timeouts import Timeouts
+from harness.lab.upstream import CACHE
 
 FAST = Timeouts(consistency=20.0, probe_interval=0.1, request=3.0, negative_observation=1.0)
 
@@ -415,3 +416,35 @@ def stand_in_kind_node(tmp_path: Path, name: str) -> tuple[str, str]:
     labels = ["--label", f"io.x-k8s.kind.cluster={name}", "--label", "io.x-k8s.kind.role=control-plane"]
     subprocess.run(["docker", "create", "--name", node, *labels, image, "/none"], check=True, capture_output=True)
     return node, image
+
+
+# actionlint, built from its Go module at a pinned version into the harness's cache (nothing is
+# skipped: no Go, the test fails saying so): the nightly workflow, the Action's example workflow.
+ACTIONLINT = "v1.7.12"  # the newest the Go module proxy served when pinned
+
+
+@pytest.fixture(scope="session")
+def actionlint() -> Path:
+    binary = CACHE / "bin" / f"actionlint-{ACTIONLINT}"
+    if binary.exists():
+        return binary
+    go = shutil.which("go")
+    if not go:
+        pytest.fail(
+            f"Go is needed to build actionlint {ACTIONLINT} (go install github.com/rhysd/actionlint); install Go"
+        )
+    gobin = CACHE / "bin" / f".actionlint-build-{os.getpid()}"
+    gobin.mkdir(parents=True, exist_ok=True)
+    try:
+        r = subprocess.run(
+            [go, "install", f"github.com/rhysd/actionlint/cmd/actionlint@{ACTIONLINT}"],
+            env={**os.environ, "GOBIN": str(gobin), "CGO_ENABLED": "0"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert r.returncode == 0, f"go install actionlint@{ACTIONLINT} failed: {r.stderr.strip()[-500:]}"
+        (gobin / "actionlint").replace(binary)
+    finally:
+        shutil.rmtree(gobin, ignore_errors=True)
+    return binary

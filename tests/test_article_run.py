@@ -222,7 +222,12 @@ def test_changed_since_a_ref_on_a_throwaway_repository(docs_repo: Path):
 def test_a_git_ref_that_does_not_exist_is_one_line(docs_repo: Path, ref: str):
     with pytest.raises(batch.SelectionError) as caught:
         batch.select([], changed_since=ref, cwd=docs_repo)
-    assert str(caught.value) == f"--changed-since {ref}: no such git ref in {docs_repo.resolve()}"
+    said = str(caught.value)
+    assert "\n" not in said
+    if ref.startswith("-"):
+        assert said == f"--changed-since {ref!r}: not a git ref"
+    else:
+        assert said.startswith(f"--changed-since {ref}: no such commit in {docs_repo.resolve()} (a shallow clone")
 
 
 def test_changed_since_outside_a_repository_is_one_line(tmp_path: Path):
@@ -237,9 +242,9 @@ def test_the_command_line_says_bad_input_in_one_line_and_creates_nothing(docs_re
     assert main(["article", "guides/*.rst"]) == 2
     assert capsys.readouterr().err == "harness article: guides/*.rst: matches no Markdown file\n"
     assert main(["article", "--changed-since", "v9.9", "guides"]) == 2
-    assert (
-        capsys.readouterr().err == f"harness article: --changed-since v9.9: no such git ref in {docs_repo.resolve()}\n"
-    )
+    said = capsys.readouterr().err
+    assert said.startswith(f"harness article: --changed-since v9.9: no such commit in {docs_repo.resolve()}")
+    assert said.count("\n") == 1
     assert main(["article"]) == 2
     assert "name a Markdown file" in capsys.readouterr().err
     assert main(["article", "guides", "--controllers=nope"]) == 2

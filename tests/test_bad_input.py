@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import stand_in_kind_node
-from harness.options import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
 
 
 def run_suites(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -14,8 +14,9 @@ import pytest
 
 from harness.lab.addons import ADDONS
 from harness.lab.sources import Archive, SourceError, _sha256
-from harness.options import ROOT
 from images.recipes import RECIPES
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
 
 
 def make_archive(directory: Path, name: str, tag: str, files: dict[str, str]) -> Archive:

@@ -1,50 +1,17 @@
-"""The nightly workflow passes actionlint, built from its Go module at a
-pinned version into the harness's cache (nothing is skipped: no Go, the test
-fails saying so), and its matrix covers every subject and two Kubernetes
+"""The nightly workflow passes actionlint (the `actionlint` fixture,
+tests/conftest.py), and its matrix covers every subject and two Kubernetes
 minors, one of them 1.34."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from harness.lab.addons import CONTROLLER_ADDONS
-from harness.lab.upstream import CACHE
 
-ACTIONLINT = "v1.7.12"  # the newest the Go module proxy served when pinned
 WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "nightly.yml"
-
-
-@pytest.fixture(scope="module")
-def actionlint() -> Path:
-    binary = CACHE / "bin" / f"actionlint-{ACTIONLINT}"
-    if binary.exists():
-        return binary
-    go = shutil.which("go")
-    if not go:
-        pytest.fail(
-            f"Go is needed to build actionlint {ACTIONLINT} (go install github.com/rhysd/actionlint); install Go"
-        )
-    gobin = CACHE / "bin" / f".actionlint-build-{os.getpid()}"
-    gobin.mkdir(parents=True, exist_ok=True)
-    try:
-        r = subprocess.run(
-            [go, "install", f"github.com/rhysd/actionlint/cmd/actionlint@{ACTIONLINT}"],
-            env={**os.environ, "GOBIN": str(gobin), "CGO_ENABLED": "0"},
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert r.returncode == 0, f"go install actionlint@{ACTIONLINT} failed: {r.stderr.strip()[-500:]}"
-        (gobin / "actionlint").replace(binary)
-    finally:
-        shutil.rmtree(gobin, ignore_errors=True)
-    return binary
 
 
 def test_nightly_workflow_passes_actionlint(actionlint):

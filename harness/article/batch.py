@@ -37,6 +37,7 @@ from typing import Any
 
 from harness.article import derive
 from harness.article.article_plan import ArticlePlan, SnippetPlan, plan_article
+from harness.article.changed import ChangedError, changed_articles
 from harness.article.environment import Allocator, Environment
 from harness.article.model import Plan, Subject
 from harness.article.steps import identity
@@ -111,28 +112,19 @@ def select(args: list[str], *, changed_since: str | None = None, cwd: Path | Non
     return [p for p in unique if p in chosen]
 
 
-def _git(where: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-C", str(where), *args], capture_output=True, text=True)
-
-
 def changed_markdown(ref: str, where: Path) -> list[Path]:
-    """The Markdown files of the repository holding ``where`` that differ
-    from ``ref`` (committed since, changed in the working tree, or new and
-    untracked); deleted ones are gone and not listed."""
+    """The Markdown files of the git working tree holding ``where`` that a
+    pull request from it would bring over ``ref`` (:mod:`.changed`: since the
+    merge base, the working tree and untracked files included; deleted ones
+    are not listed), resolved."""
     d = where if where.is_dir() else where.parent
-    top = _git(d, "rev-parse", "--show-toplevel")
+    top = subprocess.run(["git", "-C", str(d), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
     if top.returncode != 0:
         raise SelectionError(f"--changed-since {ref}: {d} is not in a git repository")
-    root = Path(top.stdout.strip())
-    if ref.startswith("-") or _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
-        raise SelectionError(f"--changed-since {ref}: no such git ref in {root}")
-    diff = _git(root, "diff", "--name-only", "--diff-filter=ACMRT", "-z", ref, "--")
-    new = _git(root, "ls-files", "--others", "--exclude-standard", "-z")
-    if diff.returncode != 0 or new.returncode != 0:
-        raise SelectionError(f"--changed-since {ref}: git diff failed: {(diff.stderr or new.stderr).strip()}")
-    names = [n for n in (diff.stdout + new.stdout).split("\0") if n]
-    files = sorted({(root / n).resolve() for n in names})
-    return [f for f in files if _markdown(f)]
+    try:
+        return [p.resolve() for p in changed_articles(Path(top.stdout.strip()), ref, [])]
+    except ChangedError as exc:
+        raise SelectionError(str(exc)) from None
 
 
 def include_root_for(article: Path, roots: list[Path]) -> Path | None:

@@ -32,7 +32,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.options import CONTROLLERS, ROOT
+from harness import paths
+from harness.options import CONTROLLERS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,7 +80,12 @@ def command(a: argparse.Namespace, articles: list[Path] | None = None) -> list[s
         sys.executable,
         "-m",
         "pytest",
-        str(ROOT / "suites" / "article"),
+        str(paths.ARTICLE_SUITE),
+        # the suites' settings and conftest (the checkout's, or the installed package's copy);
+        # what the run writes goes under the work root (the checkout, or the current directory)
+        "-c",
+        str(paths.PYTEST_SETTINGS),
+        f"--rootdir={paths.work_root()}",
         "-p",
         "no:cacheprovider",
         *(f"--article={Path(f).resolve()}" for f in files),
@@ -140,7 +146,7 @@ def plan(a: argparse.Namespace, articles: list[Path], roots: list[Path]) -> int:
 
 def _report_dir(a: argparse.Namespace) -> Path:
     report = Path(a.report_dir)
-    return report if report.is_absolute() else ROOT / report
+    return report if report.is_absolute() else paths.work_root() / report
 
 
 def _nothing_changed(a: argparse.Namespace) -> int:
@@ -159,6 +165,12 @@ def main(argv: list[str]) -> int:
     from harness.article.batch import SelectionError, select
 
     a = parser().parse_args(argv)
+    lost = paths.missing()
+    if lost:
+        print(
+            f"harness article: the harness's data are missing ({lost[0]}): reinstall it from its wheel", file=sys.stderr
+        )
+        return 2
     controllers = [c for c in a.controllers.split(",") if c]
     unknown = [c for c in controllers if c not in CONTROLLERS]
     if unknown:
@@ -180,7 +192,7 @@ def main(argv: list[str]) -> int:
     if a.plan:
         return plan(a, articles, roots)
     print(f"harness article: {len(articles)} article(s) on {', '.join(controllers)}", flush=True)
-    code = subprocess.run(command(a, articles), cwd=ROOT).returncode
+    code = subprocess.run(command(a, articles), cwd=paths.work_root()).returncode
     if code != 0:
         return code
     from harness.article.index import INDEX_FILE, ArticleIndex, IndexError_

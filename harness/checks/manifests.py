@@ -12,9 +12,10 @@ from typing import Any
 
 import yaml
 
+from harness import paths
 from harness.results.errors import HarnessError
 
-MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
+MANIFESTS = paths.MANIFESTS
 
 
 class ManifestError(HarnessError):

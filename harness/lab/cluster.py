@@ -510,7 +510,7 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["clean"]:
         print("usage: python -m harness.lab.cluster clean", file=sys.stderr)
         sys.exit(2)
-    from harness.options import ROOT
+    from harness import paths
 
-    n = clean(ROOT / ".harness")
+    n = clean(paths.work_root() / ".harness")
     log(f"clean: {n} cluster(s) deleted")

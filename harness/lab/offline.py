@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from harness import paths
 from harness.checks.probes import client_context
 from harness.lab.cluster import ClusterError, log
 from harness.lab.upstream import CACHE
@@ -62,7 +63,12 @@ def build_images(images_dir: Path) -> None:
     """``make images`` in-process terms: ``python -m images --out DIR``, its
     progress streamed to the terminal."""
     log(f"building the images offline into {images_dir} (`make images`; cached steps are skipped)")
-    root = Path(__file__).resolve().parents[2]
+    if paths.CHECKOUT is None or not (paths.CHECKOUT / "images").is_dir():
+        raise ClusterError(
+            "offline and images are missing: building them (`make images`) needs the harness's checkout; "
+            "run online, or pass --images-dir with the archives `make images` built"
+        )
+    root = paths.CHECKOUT
     rc = subprocess.run(
         [sys.executable, "-m", "images", "--out", str(images_dir)],
         cwd=root,

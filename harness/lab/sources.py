@@ -21,10 +21,9 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness import paths
 from harness.lab.upstream import CACHE
 from harness.results.errors import HarnessError
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class SourceError(HarnessError):
@@ -32,8 +31,13 @@ class SourceError(HarnessError):
 
 
 def sources_dir() -> Path:
+    """``HARNESS_SOURCES``, else ``shared/sources`` beside the checkout (an
+    installed harness: ``sources`` in the harness's cache)."""
     env = os.environ.get("HARNESS_SOURCES")
-    return Path(env).resolve() if env else (ROOT.parent / "shared" / "sources").resolve()
+    if env:
+        return Path(env).resolve()
+    shared = paths.shared()
+    return (shared / "sources").resolve() if shared is not None else CACHE / "sources"
 
 
 @dataclass(frozen=True)

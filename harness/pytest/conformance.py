@@ -42,10 +42,11 @@ from typing import Any
 import pytest
 import yaml
 
+from harness import paths
 from harness.conformance import ingress
 from harness.conformance.model import RESULTS_DIR, Case, ConformanceRun, Outcome, write
 from harness.lab.sources import SourceError
-from harness.options import ROOT, UsageError
+from harness.options import UsageError
 from harness.pytest.plugin import is_worker, one_line, options, run_id
 
 SUITES = ("ingress",)  # what --conformance accepts
@@ -54,7 +55,7 @@ ON = pytest.StashKey[frozenset[str]]()  # the controllers the suites run on (--c
 KNOWN = pytest.StashKey[tuple["KnownDeviation", ...]]()
 RUNNER = pytest.StashKey[Any]()  # the item's ScenarioRunner (set by suites/conformance's fixture)
 SETUP_SECONDS = pytest.StashKey[float]()
-KNOWN_DEVIATIONS = ROOT / "suites" / "conformance" / "known-deviations.yaml"
+KNOWN_DEVIATIONS = paths.SUITES / "conformance" / "known-deviations.yaml"
 SUMMARY = "conformance-ingress.md"
 NOT_APPLICABLE = "not applicable: "
 _FEATURES: list[ingress.FeatureSpec] = []

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from kubernetes.client.rest import ApiException
 
+from harness import paths
 from harness.checks.kube import Kube
 from harness.lab import cluster as clusters
 from harness.lab.addons import ADDONS, CONTROLLER_ADDONS, AddonUnavailable, Context, ensure_addons
-from harness.options import IMAGES_ENV, ROOT, Options, UsageError, add_options, from_config
+from harness.options import IMAGES_ENV, Options, UsageError, add_options, from_config
 from harness.pytest.plugin import OPTIONS, STARTED, is_worker, one_line, options, run_id
 from harness.results import store
 from harness.results.errors import HarnessError, Observed
@@ -67,10 +68,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def runs_suites(config: pytest.Config) -> bool:
-    suites = ROOT / "suites"
+    suites = paths.SUITES
     for arg in config.args:
         p = Path(arg.split("::")[0]).resolve()
-        if p == suites or suites in p.parents or p == ROOT:
+        if p == suites or suites in p.parents or p == paths.DATA:
             return True
     return False
 
