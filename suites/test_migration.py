@@ -58,7 +58,7 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
         claims=health,
     )
     # each app's own Deployment's pods (the unready pod of app-1 is another Deployment behind the same Service)
-    ready = {app: tuple(kube.wait_pods_ready(ns, f"app={app},!variant")) for app in APPS}
+    ready = {app: tuple(kube.wait_pods_ready(ns, f"app={app},variant!=unready")) for app in APPS}
     unready = {p["metadata"]["name"] for p in kube.list("v1", "Pod", ns, label_selector="variant=unready")}
     assert unready, "the unready pod of app-1 was not created"
     backends = {app: Backend(app, ns, pods) for app, pods in ready.items()}
