@@ -12,7 +12,7 @@ ride along in :class:`Published` so the report can set them side by side.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,9 @@ class Published:
     failed: int = 0
     skipped: int = 0
     note: str = ""
+    # the tests the report names (it names only failed and skipped ones; passes are counts)
+    failed_tests: tuple[str, ...] = ()
+    skipped_tests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,24 @@ class ConformanceRun:
             implementation=d["implementation"],
             profile=d["profile"],
             cases=cases,
-            published=Published(**pub) if pub else None,
+            published=_published(pub) if pub else None,
             seconds=float(d.get("seconds", 0.0)),
             notes=tuple(d.get("notes", ())),
             report_file=d.get("report_file", ""),
         )
+
+
+def _published(d: dict[str, Any]) -> Published:
+    return Published(
+        source=d["source"],
+        version=d["version"],
+        passed=int(d["passed"]),
+        failed=int(d.get("failed", 0)),
+        skipped=int(d.get("skipped", 0)),
+        note=d.get("note", ""),
+        failed_tests=tuple(d.get("failed_tests", ())),
+        skipped_tests=tuple(d.get("skipped_tests", ())),
+    )
 
 
 RESULTS_DIR = "conformance"  # under the report dir: one JSON file per run
@@ -108,7 +124,9 @@ RESULTS_DIR = "conformance"  # under the report dir: one JSON file per run
 def write(report_dir: Path, run: ConformanceRun) -> Path:
     out = report_dir / RESULTS_DIR
     out.mkdir(parents=True, exist_ok=True)
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in f"{run.suite}-{run.implementation}-{run.profile}")
+    safe = "".join(
+        ch if ch.isalnum() or ch in "-_." else "-" for ch in f"{run.suite}-{run.implementation}-{run.profile}"
+    )
     path = out / f"{safe}.json"
     path.write_text(json.dumps(run.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return path
