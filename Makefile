@@ -5,6 +5,7 @@
 #                 (ARTICLE=PATH.md also checks that article's YAML: reports/article-report.md)
 #   make images   build every image the e2e needs from packages (offline machines)
 #   make diagnose TARGET=ingress/web NS=shop   name what is wrong with an exposure, and the fix
+#   make conformance   the upstream Gateway API conformance suite on envoy-gateway and traefik
 #   make clean    remove what the harness created
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -27,8 +28,13 @@ NS ?= default
 KUBECONFIG_PATH ?=
 # A Markdown article whose YAML snippets the e2e also checks (suites/article; report: article-report.md).
 ARTICLE ?=
+# make conformance: implementations, profiles (empty: every profile each one's published report claims;
+# PROFILE:core runs that profile's core tests only) and further flags (--cluster-name, --keep-cluster, ...)
+IMPLEMENTATIONS ?= envoy-gateway,traefik
+PROFILES ?=
+CONFORMANCE_ARGS ?=
 
-.PHONY: venv lint test e2e diagnose images bench bench-latency clean clean-images
+.PHONY: venv lint test e2e diagnose conformance images bench bench-latency clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +62,11 @@ e2e: venv
 diagnose: venv
 	@test -n "$(TARGET)" || { echo "make diagnose: set TARGET=KIND/NAME (e.g. TARGET=ingress/web-gateway NS=shop)" >&2; exit 2; }
 	@$(PY) -m harness diagnose $(TARGET) -n $(NS) $(if $(KUBECONFIG_PATH),--kubeconfig $(KUBECONFIG_PATH)) $(DIAGNOSE_ARGS)
+
+# exit status: 0 every test passed or was skipped, 1 a test failed, 2 bad input, 3 the run could not be carried out
+conformance: venv
+	$(PY) -m harness conformance --implementation=$(IMPLEMENTATIONS) $(if $(PROFILES),--profiles=$(PROFILES)) \
+	  --report-dir=$(REPORT_DIR) $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(CONFORMANCE_ARGS)
 
 images: venv
 	$(PY) -m images $(if $(IMAGES_DIR),--out $(IMAGES_DIR))

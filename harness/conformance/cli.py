@@ -33,7 +33,7 @@ import yaml
 
 from .. import claims as claim_catalog
 from .. import cluster as clusters
-from ..addons import ADDONS, AddonUnavailable, Context, ensure_addons, image_index
+from ..addons import ADDONS, AddonUnavailable, Context, ensure_addons, gateway_conformance, image_index
 from ..kube import Kube, ManifestError
 from ..options import DEFAULT_CLUSTER_NAME, ROOT, Options
 from ..probes import CheckFailed, Timeouts
@@ -164,21 +164,28 @@ def preflight_images(a: argparse.Namespace, setups: list[Any], version: str) -> 
         clusters.log(f"no registry answers ({offline.PROBE_URL}): offline run on the images `make images` builds")
         d = offline.offline_images(wanted, node_image)
     index = image_index(d)
-    missing = [f"{i} (for {owner_of(i)})" for i in wanted if i not in index and f"docker.io/{i}" not in index]
-    missing += [f"{i}: {d / index[i]} is gone" for i in wanted if i in index and not (d / index[i]).exists()]
-    missing += gw.missing_suite_images(version, [*index, *node_preloaded()])
+    have = {*index, *(i.removeprefix("docker.io/") for i in index)}
+    named = gw.suite_images(version)
+    missing = []
+    for image in dict.fromkeys([*wanted, *sorted(named)]):
+        if image in gateway_conformance.NOT_BUILT:
+            continue
+        why = []
+        if image in wanted:
+            why.append(f"for {owner_of(image)}")
+        if image in named:
+            why.append(f"named by {gw.SUITE_MODULE} {version} {gw.shown(named[image])}")
+        if image not in have:
+            missing.append(f"{image} ({'; '.join(why)})")
+        elif image in index and not (d / index[image]).exists():
+            missing.append(f"{image}: its archive {d / index[image]} is gone")
     if missing:
-        raise Usage(f"missing image{'s' if len(missing) > 1 else ''} in {d}: {'; '.join(missing)} (`make images`)")
+        raise Usage(f"missing image{'s' if len(missing) > 1 else ''} in {d}: {', '.join(missing)} (`make images`)")
     return d
 
 
 def owner_of(image: str) -> str:
     return next((n for n, addon in ADDONS.items() if image in addon.images()), "?")
-
-
-def node_preloaded() -> list[str]:
-    """Images every node of the pinned node image holds already (kubeadm's own)."""
-    return []
 
 
 # ---------------------------------------------------------------------------

@@ -124,9 +124,12 @@ def missing_suite_images(version: str, available: Iterable[str]) -> list[str]:
     for image, where in sorted(suite_images(version).items()):
         if image in have or image in gateway_conformance.NOT_BUILT:
             continue
-        shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
-        lines.append(f"{image} (named by {SUITE_MODULE} {version} {shown})")
+        lines.append(f"{image} (named by {SUITE_MODULE} {version} {shown(where)})")
     return lines
+
+
+def shown(where: list[str]) -> str:
+    return ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
 
 
 def module_key() -> str:
