@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import shutil
 import signal
@@ -210,20 +211,27 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
-def wait_namespaces_gone(kube: Kube, deadline: float) -> list[str]:
-    """The suite's namespaces left from an earlier run (its clean-up deletes
-    them): wait until they are gone; return those still there."""
-    from ..probes import eventually
-
-    def gone() -> None:
-        left = [n for n in SUITE_NAMESPACES if kube.get("v1", "Namespace", n)]
-        assert not left, f"still there: {', '.join(left)}"
-
-    try:
-        eventually(gone, what="the suite's namespaces removed", timeouts=kube.timeouts, deadline=deadline)
-    except CheckFailed:
-        return [n for n in SUITE_NAMESPACES if kube.get("v1", "Namespace", n)]
-    return []
+def clean_leftovers(kube: Kube, objects: gw.SuiteObjects) -> list[str]:
+    """Wait until what the suite's manifests create is gone: its clean-up
+    deletes it without waiting, and a run that was interrupted or killed
+    leaves it in place (deleted here). Returns what was left in place."""
+    left: list[str] = []
+    for n in objects.namespaces:
+        ns = kube.get("v1", "Namespace", n)
+        if ns and not ns.get("metadata", {}).get("deletionTimestamp"):
+            left.append(n)
+    classes = [c for c in objects.gateway_classes if kube.get("gateway.networking.k8s.io/v1", "GatewayClass", c)]
+    if left or classes:
+        gw.say(f"removing what the suite left in place: {', '.join([*left, *classes])}")
+    kube.delete(
+        [
+            {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": c}}
+            for c in classes
+        ]
+    )
+    for n in objects.namespaces:
+        kube.delete_namespace(n, wait=True)  # gone already, or deleted now: wait until it is
+    return [*left, *classes]
 
 
 def run_one(
@@ -241,9 +249,8 @@ def run_one(
     out_dir = report_dir / model.RESULTS_DIR / gw.RESULTS_SUBDIR / setup.implementation
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
-    left = wait_namespaces_gone(kube, kube.timeouts.object_ready)
-    if left:
-        raise gw.ConformanceError(f"the suite's namespaces from an earlier run are still there: {', '.join(left)}")
+    objects = gw.suite_objects(version)
+    clean_leftovers(kube, objects)
     facts = []
     crds = gw.installed_crd_version(kube)
     if crds is None or crds[0] != version:
@@ -261,6 +268,7 @@ def run_one(
     options_file = out_dir / "options.yaml"
     options_file.write_text(yaml.safe_dump(options, sort_keys=False), encoding="utf-8")
     gw.say(f"{setup.implementation}: running {selection.describe()} ({len(features)} features; options {options_file})")
+    left: list[str] = []
     try:
         run = gw.run_suite(
             binary, ctx.cluster.kubeconfig, options_file, out_dir, timeout_min=timeout_min, on_process=procs.append
@@ -272,7 +280,10 @@ def run_one(
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     p.wait(timeout=30)
         procs.clear()
-        restore(ctx, setup)
+        try:
+            left = clean_leftovers(kube, objects)
+        finally:
+            restore(ctx, setup)
     stopped = gw.setup_failure(run)
     if stopped:
         raise gw.ConformanceError(f"{setup.implementation}: {stopped} (events: {run.events_file})")
@@ -290,9 +301,11 @@ def run_one(
     recs = gw.records(run, rctx)
     if any(r.count(model.Outcome.FAILED) for r in recs):
         save_controller_logs(ctx, setup, out_dir)
-    left = wait_namespaces_gone(kube, kube.timeouts.object_ready)
     if left:
-        gw.say(f"warning: the suite left its namespaces behind: {', '.join(left)}")
+        recs = [
+            dataclasses.replace(r, notes=(*r.notes, f"the suite left behind (removed): {', '.join(left)}"))
+            for r in recs
+        ]
     return recs
 
 

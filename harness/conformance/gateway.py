@@ -116,6 +116,35 @@ def suite_images(version: str) -> dict[str, list[str]]:
     return found
 
 
+@dataclass(frozen=True)
+class SuiteObjects:
+    """What the suite's manifests create outside any namespace of a test's own:
+    its namespaces and GatewayClasses (everything else lives in those namespaces)."""
+
+    namespaces: tuple[str, ...]
+    gateway_classes: tuple[str, ...]
+
+
+def suite_objects(version: str) -> SuiteObjects:
+    namespaces: set[str] = set()
+    classes: set[str] = set()
+    for directory in ("base", "tests"):
+        for _name, text in module_files(SUITE_MODULE, version, directory).items():
+            try:
+                docs = list(yaml.safe_load_all(text))
+            except yaml.YAMLError:
+                continue
+            for doc in docs:
+                if not isinstance(doc, dict):
+                    continue
+                kind, name = doc.get("kind"), (doc.get("metadata") or {}).get("name")
+                if kind == "Namespace" and name:
+                    namespaces.add(str(name))
+                elif kind == "GatewayClass" and name:
+                    classes.add(str(name))
+    return SuiteObjects(tuple(sorted(namespaces)), tuple(sorted(classes)))
+
+
 def missing_suite_images(version: str, available: Iterable[str]) -> list[str]:
     """One line per image the suite's manifests name that is not available
     (and not knowingly left out), naming the manifests that need it."""
@@ -398,8 +427,8 @@ def _progress(line: str, counts: dict[ev.Action, int]) -> None:
     name = e.get("Test") or ""
     action = e.get("Action")
     if name.count("/") != 1 or not name.startswith(PARENT + "/") or action not in ev.ENDS:
-        if not name and action == "output" and "Test Setup" in str(e.get("Output", "")):
-            say(str(e["Output"]).strip().split(": ", 1)[-1])
+        if name == PARENT and action == "output" and "Test Setup:" in str(e.get("Output", "")):
+            say("suite set-up: " + str(e["Output"]).split("Test Setup:", 1)[1].strip())
         return
     counts[ev.ENDS[action]] += 1
     if action != "skip":

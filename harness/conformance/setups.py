@@ -250,13 +250,22 @@ def traefik_conformance_manifest() -> list[dict[str, Any]]:
     return out
 
 
-def envoy_gateway_manifest() -> list[dict[str, Any]]:
-    return load_manifest(
+def envoy_gateway_manifest(*, local_images: bool) -> list[dict[str, Any]]:
+    """The conformance GatewayClass and its EnvoyProxy. An EnvoyProxy of a
+    GatewayClass replaces the controller's default one, image included: on
+    images built here it names the Envoy image the chart was told
+    (harness/addons/envoy_gateway.py), else Envoy Gateway's own default."""
+    docs = load_manifest(
         "conformance/envoy-gateway.yaml",
         name=EG_CONFORMANCE_CLASS,
         namespace=eg_addon.NAMESPACE,
         controller=eg_addon.CONTROLLER_NAME,
     )
+    if local_images:
+        for doc in docs:
+            if doc["kind"] == "EnvoyProxy":
+                doc["spec"]["provider"]["kubernetes"]["envoyDeployment"]["container"]["image"] = eg_addon.ENVOY_IMAGE
+    return docs
 
 
 @dataclass
@@ -290,7 +299,8 @@ def prepare(ctx: Context, setup: SetUp) -> Prepared:
         address = kube.wait_load_balancer(traefik_addon.NAMESPACE, "traefik")
         prepared.facts.append(f"Traefik's Service traefik/traefik at {address}")
     elif setup.implementation == "envoy-gateway":
-        kube.apply(envoy_gateway_manifest())
+        _wait_not_terminating(kube, setup.gateway_class)
+        kube.apply(envoy_gateway_manifest(local_images=ctx.options.images_dir is not None))
         _wait_class_accepted(kube, setup.gateway_class)
     if setup.static_addresses:
         prepared.usable_address = last_pool_address(kube)
@@ -307,7 +317,24 @@ def restore(ctx: Context, setup: SetUp) -> None:
         addon.install(ctx)
         addon.wait_ready(ctx)
     elif setup.implementation == "envoy-gateway":
-        kube.delete(envoy_gateway_manifest())
+        kube.delete(list(reversed(envoy_gateway_manifest(local_images=False))))
+
+
+def _wait_not_terminating(kube: Kube, name: str) -> None:
+    """A class an earlier run deleted goes once its Gateways are gone (its
+    controller's finalizer): wait for that rather than apply over it."""
+
+    def settled() -> None:
+        gc = kube.get("gateway.networking.k8s.io/v1", "GatewayClass", name) or {}
+        assert not gc.get("metadata", {}).get("deletionTimestamp"), f"GatewayClass {name} is being deleted"
+
+    eventually(
+        settled,
+        what=f"GatewayClass {name} not being deleted",
+        timeouts=kube.timeouts,
+        deadline=kube.timeouts.object_ready,
+        hint=f"its finalizers; Gateways of class {name} still in the cluster",
+    )
 
 
 def _wait_class_accepted(kube: Kube, name: str) -> None:
