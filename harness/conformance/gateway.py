@@ -545,19 +545,21 @@ def outcome_of(test: cat.SuiteTest, result: ev.TestEvents | None, ctx: RunContex
         reason, evidence = failure_reason(run.events.descendants_output(result.name))
         return Case(test.name, Outcome.FAILED, reason=reason, evidence=evidence, feature=feature, claims=claims)
     said = skip_reason(result.output)
-    if test.name in skipped_by:
-        return Case(
-            test.name,
-            Outcome.SKIPPED,
-            reason=f"skipped by {setup.implementation}'s own set-up ({skipped_by[test.name]})",
-            feature=feature,
-            claims=claims,
-        )
+    # the suite's precedence (suite.Run): a test whose features are not all supported is "not
+    # supported" (counted nowhere) even when a skip list names it too
     if unsupported:
         return Case(
             test.name,
             Outcome.NOT_APPLICABLE,
             reason=f"{setup.implementation} does not claim {', '.join(unsupported)} ({setup.features_source})",
+            feature=feature,
+            claims=claims,
+        )
+    if test.name in skipped_by:
+        return Case(
+            test.name,
+            Outcome.SKIPPED,
+            reason=f"skipped by {setup.implementation}'s own set-up ({skipped_by[test.name]})",
             feature=feature,
             claims=claims,
         )
