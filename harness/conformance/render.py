@@ -96,6 +96,8 @@ def count_gap(run: ConformanceRun) -> str:
 
 
 def verdict(run: ConformanceRun) -> str:
+    if run.cases and all(c.outcome is Outcome.NOT_APPLICABLE for c in run.cases) and run.published is None:
+        return "not claimed: no test of it ran"
     if run.published is None:
         return "no published report" + (f"; {run.count(Outcome.FAILED)} failed" if run.count(Outcome.FAILED) else "")
     n = len(differences(run))
