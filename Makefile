@@ -34,7 +34,7 @@ IMPLEMENTATIONS ?= envoy-gateway,traefik
 PROFILES ?=
 CONFORMANCE_ARGS ?=
 
-.PHONY: venv lint test e2e diagnose conformance images bench bench-latency clean clean-images
+.PHONY: venv lint test e2e diagnose conformance images bench bench-latency bench-conformance clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ bench: venv
 # request latency: direct L4 (MetalLB) vs through an L7 controller, on a throw-away cluster
 bench-latency: venv
 	$(PY) -m bench.latency $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
+
+# the Gateway API conformance runs: cold build of the suite's test binary, its images, each recorded run
+bench-conformance: venv
+	$(PY) -m bench.conformance --report-dir=$(REPORT_DIR) $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
 
 clean:
 	@if [ -x $(PY) ]; then $(PY) -m harness.cluster clean; fi
