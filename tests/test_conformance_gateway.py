@@ -112,6 +112,15 @@ def test_a_missing_image_is_one_line_naming_it_and_who_needs_it(tmp_path):
         f"missing image in {images}: {gateway_conformance.ECHO_DEV3_IMAGE} (for gateway_api_conformance; "
         "named by sigs.k8s.io/gateway-api/conformance v1.6.1 base/manifests.yaml) (`make images`)"
     )
+    # an archive the index names but that is gone: one line naming it
+    index[gateway_conformance.ECHO_DEV3_IMAGE] = "echo-dev3.tar"
+    (images / "index.json").write_text(json.dumps({"images": index}))
+    with pytest.raises(Usage) as info:
+        preflight_images(a, [setups.ENVOY_GATEWAY], gw.suite_version())
+    assert str(info.value) == (
+        f"missing image in {images}: {gateway_conformance.ECHO_DEV3_IMAGE}: its archive {images / 'echo-dev3.tar'} "
+        "is gone (`make images`)"
+    )
     # the suite's own manifests name it too (base/manifests.yaml), and say so when asked
     lines = gw.missing_suite_images(gw.suite_version(), present)
     assert lines == [

@@ -41,6 +41,7 @@ from ..probes import CheckFailed, Timeouts
 from ..upstream import UpstreamError
 from . import gateway as gw
 from . import model, render
+from .published import REPORTS
 from .setups import prepare, restore
 
 PROG = "python -m harness conformance"
@@ -259,6 +260,12 @@ def run_one(
             f"the suite is {version}"
         )
     facts.append(f"Gateway API CRDs {crds[0]} ({crds[1]} channel) in the cluster")
+    published = REPORTS.get(setup.implementation)
+    if published and published.channel != crds[1]:
+        facts.append(
+            f"the published report ran the {published.channel} channel, this cluster has the {crds[1]} one "
+            "(GATEWAY_API_CHANNEL): tests of kinds the channel lacks cannot run alike"
+        )
     ensure_addons(ctx, [setup.addon])
     prepared = prepare(ctx, setup)
     facts += prepared.facts
@@ -347,7 +354,15 @@ def main(argv: list[str]) -> int:
         try:
             try:
                 if a.kubeconfig:
-                    clusters.check_kubeconfig(Path(a.kubeconfig).resolve())
+                    kubeconfig = Path(a.kubeconfig).resolve()
+                    clusters.check_kubeconfig(kubeconfig)
+                    crds = gw.installed_crd_version(Kube(kubeconfig, Timeouts()))
+                    if crds is not None and crds[0] != version:
+                        raise Usage(
+                            f"CRD/suite version mismatch: the Gateway API CRDs in the cluster of {kubeconfig} are "
+                            f"{crds[0]} ({crds[1]} channel), the suite is {version} "
+                            f"({gw.MODULE_DIR.relative_to(ROOT)}/go.mod); install the CRDs {version} or pin the suite"
+                        )
                 else:
                     clusters.check_docker()
                 images_dir = preflight_images(a, setups, version)
