@@ -66,7 +66,10 @@ def test_a_test_the_suites_report_counts_passed_but_go_test_failed_is_failed(cat
     ext = recs["GATEWAY-HTTP extended"]
     (case,) = [c for c in ext.cases if c.name == "GatewayStaticAddresses"]
     assert case.outcome is Outcome.FAILED
-    assert case.reason.startswith("Received unexpected error: error fetching Gateway: context deadline exceeded")
+    assert case.reason == (
+        "Received unexpected error: error fetching Gateway: context deadline exceeded (error waiting for Gateway "
+        "status to have a Condition matching expectations)"
+    )
     assert case.evidence and len(case.evidence) <= 12
     assert render.counts(ext)[:3] == (0, 1, 0)
     assert any(
@@ -113,6 +116,7 @@ def test_a_suite_that_stops_before_its_tests_says_why():
     why = gw.setup_failure(run)
     assert why == (
         "the suite stopped before its tests (go test exit 1): Received unexpected error: failed to get server "
-        'groups: Get "https://127.0.0.1:1/api": dial tcp 127.0.0.1:1: connect: connection refused'
+        'groups: Get "https://127.0.0.1:1/api": dial tcp 127.0.0.1:1: connect: connection refused (error initializing '
+        "conformance suite)"
     )
     assert gw.setup_failure(suite_run()) is None

@@ -447,22 +447,39 @@ def _clean(lines: Iterable[str]) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.strip().startswith(("=== ", "--- "))]
 
 
+STACK_LINE = re.compile(r"^\S+\.(?:go|s):\d+$")
+TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z:?\s*")
+
+
 def failure_reason(output: list[str]) -> tuple[str, tuple[str, ...]]:
-    """The first assertion message of a failed test, and a few lines around it."""
+    """The first assertion message of a failed test (with its Messages line),
+    and the last distinct lines before it as evidence."""
     lines = _clean(output)
     reason = ""
+    at = len(lines)
     for i, line in enumerate(lines):
         m = ERROR_LINE.match(line)
         if m:
+            at = i
             msg = m.group(1).strip()
-            follow = [x for x in lines[i + 1 : i + 4] if not x.startswith(("Test:", "Messages:", "Error Trace:"))]
-            reason = " ".join([msg, *follow[:1]]).strip() if not msg.endswith(":") else " ".join([msg, *follow[:2]])
+            rest = lines[i + 1 : i + 6]
+            detail = [x for x in rest if not x.startswith(("Test:", "Messages:", "Error Trace:"))][:1]
+            said = [x.removeprefix("Messages:").strip() for x in rest if x.startswith("Messages:")][:1]
+            reason = " ".join([msg, *detail]).strip()
+            if said:
+                reason += f" ({said[0]})"
             break
     if not reason:
         tail = [x for x in lines if "FAIL" not in x] or lines or ["no output"]
         reason = tail[-1]
-    evidence = tuple(x[:300] for x in lines[-12:])
-    return reason[:400], evidence
+    evidence: list[str] = []
+    for line in lines[: at + 6]:
+        if line.startswith("Error Trace:") or STACK_LINE.match(line):
+            continue
+        text = TIMESTAMP.sub("", line)[:300]
+        if text not in evidence[-4:]:  # a poll repeats its lines hundreds of times
+            evidence.append(text)
+    return reason[:400], tuple(evidence[-12:])
 
 
 def skip_reason(output: list[str]) -> str:

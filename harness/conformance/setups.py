@@ -250,22 +250,37 @@ def traefik_conformance_manifest() -> list[dict[str, Any]]:
     return out
 
 
-def envoy_gateway_manifest(*, local_images: bool) -> list[dict[str, Any]]:
+def envoy_gateway_manifest(envoy_image: str | None = None) -> list[dict[str, Any]]:
     """The conformance GatewayClass and its EnvoyProxy. An EnvoyProxy of a
-    GatewayClass replaces the controller's default one, image included: on
-    images built here it names the Envoy image the chart was told
-    (harness/addons/envoy_gateway.py), else Envoy Gateway's own default."""
+    GatewayClass replaces the controller's default one, image included: it
+    names the Envoy image the installed controller is configured with
+    (:func:`configured_envoy_image`), else Envoy Gateway's built-in default."""
     docs = load_manifest(
         "conformance/envoy-gateway.yaml",
         name=EG_CONFORMANCE_CLASS,
         namespace=eg_addon.NAMESPACE,
         controller=eg_addon.CONTROLLER_NAME,
     )
-    if local_images:
+    if envoy_image:
         for doc in docs:
             if doc["kind"] == "EnvoyProxy":
-                doc["spec"]["provider"]["kubernetes"]["envoyDeployment"]["container"]["image"] = eg_addon.ENVOY_IMAGE
+                doc["spec"]["provider"]["kubernetes"]["envoyDeployment"]["container"]["image"] = envoy_image
     return docs
+
+
+def configured_envoy_image(kube: Kube) -> str | None:
+    """The Envoy image of the installed Envoy Gateway's own configuration (the
+    chart's envoy-gateway-config ConfigMap; the harness sets it when it runs
+    on images built here), or None when it names none."""
+    import yaml
+
+    cm = kube.get("v1", "ConfigMap", "envoy-gateway-config", eg_addon.NAMESPACE) or {}
+    try:
+        conf = yaml.safe_load((cm.get("data") or {}).get("envoy-gateway.yaml") or "") or {}
+        image = conf["envoyProxy"]["provider"]["kubernetes"]["envoyDeployment"]["container"]["image"]
+    except (yaml.YAMLError, KeyError, TypeError):
+        return None
+    return str(image) if image else None
 
 
 @dataclass
@@ -300,8 +315,10 @@ def prepare(ctx: Context, setup: SetUp) -> Prepared:
         prepared.facts.append(f"Traefik's Service traefik/traefik at {address}")
     elif setup.implementation == "envoy-gateway":
         _wait_not_terminating(kube, setup.gateway_class)
-        kube.apply(envoy_gateway_manifest(local_images=ctx.options.images_dir is not None))
+        image = configured_envoy_image(kube)
+        kube.apply(envoy_gateway_manifest(image))
         _wait_class_accepted(kube, setup.gateway_class)
+        prepared.facts.append(f"Envoy image {image or 'Envoy Gateway default'} (as the installed controller's)")
     if setup.static_addresses:
         prepared.usable_address = last_pool_address(kube)
         prepared.unusable_address = "unusable.example.com"
@@ -317,7 +334,7 @@ def restore(ctx: Context, setup: SetUp) -> None:
         addon.install(ctx)
         addon.wait_ready(ctx)
     elif setup.implementation == "envoy-gateway":
-        kube.delete(list(reversed(envoy_gateway_manifest(local_images=False))))
+        kube.delete(list(reversed(envoy_gateway_manifest())))
 
 
 def _wait_not_terminating(kube: Kube, name: str) -> None:
