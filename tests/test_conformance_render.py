@@ -142,3 +142,23 @@ def test_json_report_is_deterministic_and_carries_findings():
 def test_no_run_renders_a_line_saying_so():
     assert "No conformance run recorded." in render.render_markdown([])
     assert "No conformance run recorded." in render.render_html([])
+
+
+def test_a_run_that_could_not_be_carried_out_says_not_run_never_passed():
+    r = ConformanceRun(
+        suite="gateway-api v1.6.1",
+        implementation="envoy-gateway",
+        profile="GATEWAY-HTTP core",
+        cases=(),
+        published=REPORTS["envoy-gateway"].published("GATEWAY-HTTP", "core"),
+        not_run="the suite stopped before its tests (go test exit 1): context deadline exceeded",
+    )
+    assert (
+        render.verdict(r) == "not run: the suite stopped before its tests (go test exit 1): context deadline exceeded"
+    )
+    assert render.differences(r) == [] and render.count_gap(r) == ""
+    md = render.render_markdown([r])
+    assert "Every test as published." not in md
+    assert "- GATEWAY-HTTP core: not run: the suite stopped before its tests" in md
+    assert "not run: the suite stopped" in render.render_html([r])
+    assert ConformanceRun.from_json(r.to_json()) == r

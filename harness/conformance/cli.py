@@ -54,6 +54,21 @@ class Usage(Exception):
     pass
 
 
+# what stops one implementation's run (or the cluster for all): the harness's own errors, never a verdict
+RUN_ERRORS = (
+    gw.ConformanceError,
+    clusters.ClusterError,
+    ManifestError,
+    UpstreamError,
+    AddonUnavailable,
+    CheckFailed,
+)
+
+
+def one_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description=(__doc__ or "").split("\n\n")[0])
     p.add_argument(
@@ -382,6 +397,7 @@ def main(argv: list[str]) -> int:
                 return 2
             assert opts is not None
             started = time.monotonic()
+            errors: list[str] = []
             try:
                 cluster = clusters.acquire(opts, f"conformance-{uuid.uuid4().hex[:8]}")
                 ctx = Context(cluster=cluster, kube=Kube(cluster.kubeconfig, opts.timeouts), options=opts)
@@ -389,9 +405,23 @@ def main(argv: list[str]) -> int:
                 for s in setups:
                     for old in (report_dir / model.RESULTS_DIR).glob(f"gateway-api-*-{s.implementation}-*.json"):
                         old.unlink()
-                    recs = run_one(
-                        ctx, s, selections[s.implementation], catalogue, binary, version, report_dir, a.timeout, procs
-                    )
+                    try:
+                        recs = run_one(
+                            ctx,
+                            s,
+                            selections[s.implementation],
+                            catalogue,
+                            binary,
+                            version,
+                            report_dir,
+                            a.timeout,
+                            procs,
+                        )
+                    except RUN_ERRORS as exc:  # this implementation could not be run: say so, go on
+                        line = one_line(exc)
+                        print(f"harness conformance: {s.implementation}: {line}", file=sys.stderr)
+                        errors.append(line)
+                        recs = gw.not_run(s, selections[s.implementation], version, line)
                     for r in recs:
                         model.write(report_dir, r)
                         n_pass, n_fail, n_skip, n_na = render.counts(r)
@@ -400,22 +430,14 @@ def main(argv: list[str]) -> int:
                             f"{n_na} not applicable"
                         )
                         failed = failed or n_fail > 0
-            except (
-                gw.ConformanceError,
-                clusters.ClusterError,
-                ManifestError,
-                UpstreamError,
-                AddonUnavailable,
-                CheckFailed,
-            ) as exc:
-                print(f"harness conformance: {str(exc).splitlines()[0]}", file=sys.stderr)
-                return 3
+            except RUN_ERRORS as exc:
+                print(f"harness conformance: {one_line(exc)}", file=sys.stderr)
+                errors.append(one_line(exc))
             finally:
-                if opts is not None:
-                    clusters.release(opts)
-            md, js = write_reports(report_dir)
+                clusters.release(opts)
+                md, js = write_reports(report_dir)
             gw.say(f"done in {time.monotonic() - started:.0f}s; report: {md} and {js}")
-            return 1 if failed else 0
+            return 3 if errors else 1 if failed else 0
         except KeyboardInterrupt:
             for proc in procs:
                 if proc.poll() is None:

@@ -695,3 +695,21 @@ def base_notes(ctx: RunContext) -> list[str]:
         notes.append(f"timeouts: {s.timeouts_source}")
     notes.extend(s.notes)
     return notes
+
+
+def not_run(setup: SetUp, selection: Selection, version: str, why: str) -> list[ConformanceRun]:
+    """The records of a run that could not be carried out: no case, the reason
+    in the notes, so the report says "not run" rather than leaving it out."""
+    published = REPORTS.get(setup.implementation)
+    return [
+        ConformanceRun(
+            suite=f"gateway-api {version}",
+            implementation=setup.implementation,
+            profile=f"{name} {level.value}",
+            cases=(),
+            published=published.published(name, level.value) if published else None,
+            not_run=why,
+        )
+        for name, levels in selection.profiles
+        for level in levels
+    ]

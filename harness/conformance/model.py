@@ -66,6 +66,7 @@ class ConformanceRun:
     seconds: float = 0.0
     notes: tuple[str, ...] = ()  # set-up facts: flags, skipped tests and why, where they come from
     report_file: str = ""  # the suite's own report (ConformanceReport YAML), relative to the report dir
+    not_run: str = ""  # the run could not be carried out (no cases then): why, one line
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for c in self.cases if c.outcome is outcome)
@@ -102,6 +103,7 @@ class ConformanceRun:
             seconds=float(d.get("seconds", 0.0)),
             notes=tuple(d.get("notes", ())),
             report_file=d.get("report_file", ""),
+            not_run=d.get("not_run", ""),
         )
 
 

@@ -84,7 +84,7 @@ def differences(run: ConformanceRun) -> list[Difference]:
 def count_gap(run: ConformanceRun) -> str:
     """The published figures against ours when they differ, else ''."""
     pub = run.published
-    if pub is None:
+    if pub is None or not run.cases:
         return ""
     passed, failed, skipped, _ = counts(run)
     if (passed, failed, skipped) == (pub.passed, pub.failed, pub.skipped):
@@ -96,6 +96,10 @@ def count_gap(run: ConformanceRun) -> str:
 
 
 def verdict(run: ConformanceRun) -> str:
+    if run.not_run:
+        return f"not run: {run.not_run}"
+    if not run.cases:
+        return "no test recorded"
     if run.cases and all(c.outcome is Outcome.NOT_APPLICABLE for c in run.cases) and run.published is None:
         return "not claimed: no test of it ran"
     if run.published is None:
@@ -198,8 +202,12 @@ def render_markdown(runs: list[ConformanceRun]) -> str:
             for r, gap in gaps:
                 lines.append(f"- {_md(r.profile)} counts: {gap}")
             lines.append("")
-        else:
+        elif not any(r.not_run for r in group):
             lines += ["Every test as published.", ""]
+        not_run = [r for r in group if r.not_run]
+        if not_run:
+            lines += [f"- {_md(r.profile)}: not run: {_md(r.not_run)}" for r in not_run]
+            lines.append("")
         not_applicable = [(r, c) for r in group for c in r.cases if c.outcome is Outcome.NOT_APPLICABLE]
         if not_applicable:
             reasons = sorted({c.reason for _, c in not_applicable})
@@ -288,8 +296,13 @@ def render_html(runs: list[ConformanceRun]) -> str:
                 )
             out += [f"<li>{_e(r.profile)} counts: {_e(gap)}</li>" for r, gap in gaps]
             out.append("</ul>")
-        else:
+        elif not any(r.not_run for r in group):
             out.append("<p>Every test as published.</p>")
+        not_run = [r for r in group if r.not_run]
+        if not_run:
+            out.append("<ul>")
+            out += [f"<li>{_e(r.profile)}: not run: {_e(r.not_run)}</li>" for r in not_run]
+            out.append("</ul>")
         notes = list(dict.fromkeys(n for r in group for n in r.notes))
         files = sorted({r.report_file for r in group if r.report_file})
         out.append("<details><summary>Set-up and sources</summary><ul>")
