@@ -227,3 +227,12 @@ def test_records_round_trip(tmp_path):
     model.write(tmp_path, run)
     (back,) = model.load_all(tmp_path)
     assert back == run and back.published and back.published.skipped_tests == ("HTTPRouteMultipleGateways",)
+
+
+def test_the_nightly_runs_every_implementation_with_a_set_up():
+    import yaml
+
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "nightly.yml").read_text())
+    job = wf["jobs"]["conformance"]
+    assert set(job["strategy"]["matrix"]["implementation"]) == set(setups.SETUPS)
+    assert any("make conformance" in s.get("run", "") for s in job["steps"])
