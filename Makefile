@@ -1,6 +1,6 @@
 # Kubernetes exposure-pattern conformance harness.
 #   make test     lint, then the harness's own tests (no cluster)
-#   make lint     ruff (format and lint) and mypy over the whole tree
+#   make lint     ruff (format and lint), mypy, and the layers of harness/ (import-linter)
 #   make e2e      set up everything, run the suites on a kind cluster, write the claims report
 #                 (ARTICLE=PATH.md also checks that article's YAML: reports/article-report.md)
 #   make images   build every image the e2e needs from packages (offline machines)
@@ -34,7 +34,8 @@ IMPLEMENTATIONS ?= envoy-gateway,traefik
 PROFILES ?=
 CONFORMANCE_ARGS ?=
 
-.PHONY: venv lint test e2e diagnose conformance images bench bench-latency bench-conformance clean clean-images
+.PHONY: venv lint test e2e diagnose conformance images bench bench-latency bench-article-plan bench-conformance clean \
+  clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +50,7 @@ lint: venv
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test: lint
 	$(PY) -m pytest tests -n $(WORKERS) $(PYTEST_ARGS)
@@ -78,12 +80,15 @@ bench: venv
 bench-latency: venv
 	$(PY) -m bench.latency $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
 
+bench-article-plan: venv
+	$(PY) -m bench.article_plan
+
 # the Gateway API conformance runs: cold build of the suite's test binary, its images, each recorded run
 bench-conformance: venv
 	$(PY) -m bench.conformance --report-dir=$(REPORT_DIR) $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
 
 clean:
-	@if [ -x $(PY) ]; then $(PY) -m harness.cluster clean; fi
+	@if [ -x $(PY) ]; then $(PY) -m harness.lab.cluster clean; fi
 	rm -rf $(REPORT_DIR) .harness .pytest-kind .pytest_cache
 
 # also the image cache and the images `make images` built (the next `make images` is cold)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from harness.conformance import model
 from harness.conformance.gateway import MODULE_DIR
-from harness.upstream import CACHE
+from harness.lab.upstream import CACHE
 
 ROOT = Path(__file__).resolve().parent.parent
 

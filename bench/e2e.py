@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.upstream import CACHE
+from harness.lab.upstream import CACHE
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,14 +18,17 @@ from pathlib import Path
 
 import trustme
 
-from harness import cluster as clusters
-from harness import latency
-from harness.addons import CONTROLLER_ADDONS, BoundController, Context, ensure_addons
-from harness.backends import deploy_echo, tls_secret
-from harness.kube import Kube, load_manifest
+from harness.checks import latency
+from harness.checks.consistency import eventually
+from harness.checks.kube import Kube
+from harness.checks.manifests import load_manifest
+from harness.checks.probes import http_get
+from harness.checks.timeouts import Timeouts
+from harness.lab import cluster as clusters
+from harness.lab.addons import CONTROLLER_ADDONS, BoundController, Context, ensure_addons
+from harness.lab.backends import deploy_echo, tls_secret
+from harness.lab.upstream import CACHE
 from harness.options import ROOT, Options
-from harness.probes import Timeouts, eventually, http_get
-from harness.upstream import CACHE
 
 NAMESPACE = "bench-latency"
 HOST = "bench.example.com"

@@ -11,7 +11,7 @@ import sys
 COMMANDS = {
     "diagnose": ("harness.diagnose.cli", "name the cause of a broken Service, Ingress, Gateway or route, and the fix"),
     "article": ("harness.article.cli", "check the YAML of a Markdown article on a kind cluster"),
-    "report": ("harness.report_cli", "report merge DIR...: one report from several runs' reports"),
+    "report": ("harness.report.cli", "report merge DIR...: one report from several runs' reports"),
     "conformance": (
         "harness.conformance.cli",
         "the upstream Gateway API conformance suite on envoy-gateway and traefik, beside their published reports",

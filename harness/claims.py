@@ -3,22 +3,20 @@ says, in its own words, and what we check.
 
 A claim is data: an id the suites mark their tests with
 (``@pytest.mark.claim("lb-l4-reach")``), the guide's sentence, its section,
-the concrete statement the harness checks and the tests whose outcome is the
-verdict; or the reason no cluster can check it, or the issue that will add
-its check. The catalog is the report's row order, so two nightly reports line
+the concrete statement the harness checks and the tests whose checks give
+its verdict; or the reason no cluster can check it. The catalog is the report's row order, so two nightly reports line
 up. Corrections (``corrections:`` in the file) are claims of their own kind:
 a corrected snippet checked on the same cluster as the original.
 
 Adding a claim is one entry in the YAML file; ``tests/test_catalog.py``
-keeps it honest (every sentence quoted verbatim, every claim with a test, a
-reason or a pending issue, every test listed under the claim it marks).
+keeps it honest (every sentence quoted verbatim, every claim with a test or
+a reason, every test listed under the claim it marks).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +24,6 @@ import yaml
 
 CATALOG_FILE = Path(__file__).with_name("claims.yaml")
 GUIDE_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "guide"
-
-
-class Verdict(str, Enum):
-    HOLDS = "holds"
-    DOES_NOT_HOLD = "does not hold"
-    NOT_CHECKABLE = "not checkable here"
-    PENDING = "not checked yet"  # a check another issue adds (the reason names it)
-    NOT_RUN = "not run"  # the run did not get to it (interrupted, deselected, narrowed)
-
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return self.value
 
 
 SUBJECT_KINDS = ("controllers", "l4")
@@ -57,7 +44,6 @@ class Claim:
     not_checkable: str = ""
     section: str = ""
     tests: tuple[str, ...] = ()
-    pending: str = ""  # "issue N": the check is planned there
     threshold: dict[str, Any] = field(default_factory=dict)
     kind: str = "claim"  # or "correction"
     corrects: str = ""  # corrections: the claim whose snippet they correct
@@ -86,7 +72,6 @@ _FIELDS = {
     "subject",
     "tests",
     "not_checkable",
-    "pending",
     "threshold",
     "corrects",
     "original",
@@ -113,11 +98,8 @@ def _claim(e: Any, where: str, kind: str) -> Claim:
     tests = e.get("tests") or []
     if not isinstance(tests, list) or not all(isinstance(t, str) and "::" in t for t in tests):
         raise CatalogError(f"{cid}: tests must be a list of test ids like suites/test_x.py::test_name")
-    states = [bool(tests), bool(e.get("not_checkable")), bool(e.get("pending"))]
-    if sum(states) != 1:
-        raise CatalogError(f"{cid}: give exactly one of tests, not_checkable (a reason) or pending (an issue)")
-    if e.get("pending") and not re.match(r"^issue \d+$", str(e["pending"])):
-        raise CatalogError(f"{cid}: pending must read 'issue N', not {e['pending']!r}")
+    if bool(tests) == bool(e.get("not_checkable")):
+        raise CatalogError(f"{cid}: give exactly one of tests or not_checkable (a reason)")
     if kind == "correction" and not (e.get("corrects") and e.get("manifests") and e.get("original")):
         raise CatalogError(f"{cid}: a correction needs corrects, original and manifests")
     return Claim(
@@ -129,7 +111,6 @@ def _claim(e: Any, where: str, kind: str) -> Claim:
         not_checkable=" ".join(str(e.get("not_checkable", "")).split()),
         section=e.get("section", ""),
         tests=tuple(tests),
-        pending=str(e.get("pending", "")),
         threshold=dict(e.get("threshold") or {}),
         kind=kind,
         corrects=e.get("corrects", ""),
@@ -204,23 +185,6 @@ def claims_for_test(test_id: str) -> list[Claim]:
     any parametrisation removed), in catalog order."""
     base = test_id.split("[", 1)[0]
     return [c for c in (*CLAIMS, *CORRECTIONS) if base in c.tests]
-
-
-def load_known_refutations(path: Path) -> dict[tuple[str, str], str]:
-    """(claim id, subject) -> why, from a YAML list of {claim, subject, why}."""
-    try:
-        entries = yaml.safe_load(path.read_text()) or []
-    except OSError:
-        return {}
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: invalid YAML: {exc}".replace("\n", " ")) from None
-    known: dict[tuple[str, str], str] = {}
-    for i, e in enumerate(entries):
-        if not isinstance(e, dict) or not {"claim", "subject", "why"} <= e.keys():
-            raise ValueError(f"{path}: entry {i + 1} needs claim, subject and why")
-        get(e["claim"])
-        known[(e["claim"], e["subject"])] = " ".join(str(e["why"]).split())
-    return known
 
 
 def get(claim_id: str) -> Claim:

@@ -12,10 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from .claims import load_known_refutations
-from .probes import Timeouts, parse_timeouts
+from harness import claims as catalog
+from harness.checks.timeouts import Timeouts, parse_timeouts
+from harness.results.known import KnownRefutation, KnownRefutationsError
+from harness.results.known import load as load_known
 
 CONTROLLERS = ("nginx", "nginx-inc", "traefik", "traefik-nginx", "envoy-gateway")  # the matrix, in report order
+L4_SUBJECT = "metallb"  # the subject of L4 claims: the cluster's load-balancer implementation
+SUBJECTS = (*CONTROLLERS, L4_SUBJECT)
 DEFAULT_CLUSTER_NAME = "exposure-harness"
 ROOT = Path(__file__).resolve().parent.parent
 # set by an offline preflight for the xdist workers (the images `make images` built)
@@ -38,7 +42,7 @@ class Options:
     report_dir: Path
     state_dir: Path
     timeouts: Timeouts = field(default_factory=Timeouts)
-    known_refutations: dict[tuple[str, str], str] = field(default_factory=dict)
+    known_refutations: tuple[KnownRefutation, ...] = ()
 
     @property
     def existing_cluster(self) -> bool:
@@ -128,9 +132,9 @@ def from_config(config: pytest.Config) -> Options:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:
-        known = load_known_refutations(Path(config.getoption("known_refutations")))
-    except (ValueError, KeyError) as exc:
-        raise UsageError(str(exc).strip('"')) from None
+        known = load_known(Path(config.getoption("known_refutations")), claims=catalog.BY_ID.keys(), subjects=SUBJECTS)
+    except KnownRefutationsError as exc:
+        raise UsageError(str(exc)) from None
     return Options(
         controllers=tuple(c for c in CONTROLLERS if c in raw),
         cluster_name=name,

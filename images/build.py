@@ -25,10 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-from harness import cluster
-from harness.addons import ADDONS
-from harness.binaries import TOOLS
-from harness.upstream import CACHE
+from harness.lab import cluster
+from harness.lab.addons import ADDONS
+from harness.lab.binaries import TOOLS
+from harness.lab.upstream import CACHE
 
 from .builder import DEFAULT_OUT, LABEL, Builder, BuildError, digest, docker_has, say
 from .node import build_core_images, build_kind, build_node, k8s_binaries
@@ -115,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     except cluster.ClusterError as exc:
         print(f"make images: {exc}", file=sys.stderr)
         return 2
-    b = Builder(out=args.out.resolve())
+    try:
+        b = Builder(out=args.out.resolve())
+    except BuildError as exc:
+        print(f"make images: {exc}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     try:
         if not only or "kind" in only:

@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.sources import Archive, SourceError
-from harness.upstream import CACHE
+from harness.lab.sources import Archive, SourceError
+from harness.lab.upstream import CACHE
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = HERE / "scripts"
@@ -109,10 +109,14 @@ class Builder:
         self.out.mkdir(parents=True, exist_ok=True)
         self.cache.mkdir(parents=True, exist_ok=True)
         (self.out / "stamps").mkdir(exist_ok=True)
-        try:
-            self.index = json.loads((self.out / "index.json").read_text())["images"]
-        except (OSError, ValueError, KeyError):
-            self.index = {}
+        index = self.out / "index.json"
+        if index.exists():
+            try:
+                self.index = dict(json.loads(index.read_text())["images"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise BuildError(
+                    f"the image index {index} is unreadable ({type(exc).__name__}: {exc}); remove it and build again"
+                ) from None
 
     # -- step bookkeeping ----------------------------------------------------
 

@@ -11,8 +11,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from harness import cluster
-from harness.upstream import CACHE, module_file
+from harness.lab import cluster
+from harness.lab.upstream import CACHE, module_file
 
 from .builder import DEBIAN_SUITE, HERE, LABEL, SCRIPTS, Builder, BuildError, digest, docker_has, say, sh
 

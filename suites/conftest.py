@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
-from harness.expect import Scene, http, probe
-from harness.kube import load_manifest, rename_hosts, unique_host, with_ingress_class
-from harness.probes import Timeouts
+from harness.checks.expect import Scene, applied, http, probe
+from harness.checks.manifests import load_manifest, rename_hosts, unique_host, with_ingress_class
+from harness.checks.probes import ProbeError
+from harness.checks.timeouts import Timeouts
+from harness.lab.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
 
 # The guide's YAML targets ingress-nginx (and Traefik's NGINX-annotation
 # provider reads it unchanged); Traefik and F5's NGINX Ingress Controller get
@@ -59,25 +60,29 @@ class WebGateway:
 
     def plain_http(self, path: str) -> str:
         """What plain HTTP to the same host and path gets (one observation, for a note)."""
-        r = probe(http("shop.example.com", path, status=None), self.scene)()
+        try:
+            r = probe(http("shop.example.com", path, status=None), self.scene)()
+        except ProbeError as exc:
+            return f"plain HTTP {path}: {exc.kind} ({exc.detail})"
         if 300 <= r.status < 400:
             return f"plain HTTP {path}: {r.status} redirect to {r.headers.get('location')}"
         return f"plain HTTP {path}: {r.status}" + (f" from {r.echo.get('pod')}" if r.echo else "")
 
 
 def deploy_web_gateway(
-    controller, kube, ns, run_ca, timeouts, manifest: str, *, ingress_class: str | None = None
+    controller, kube, ns, run_ca, timeouts, evidence, manifest: str, *, ingress_class: str | None = None
 ) -> WebGateway:
     """api-svc and frontend-svc behind ``manifest`` (host renamed for this
     test, and its class when ``ingress_class`` is given), with shop-tls from
-    the run's CA."""
+    the run's CA. The Ingress is the object under test: refused by admission,
+    it is a failed check of the test's claims."""
     host = unique_host(ns, "shop.example.com")
     backends = deploy_echo(kube, ns, "api-svc", "frontend-svc")
     tls_secret(kube, ns, "shop-tls", run_ca.issue_cert(host))
     docs = rename_hosts(load_manifest(manifest, namespace=ns), {"shop.example.com": host})
     if ingress_class:
         docs = with_ingress_class(docs, ingress_class)
-    kube.apply(docs, namespace=ns)
+    applied(kube, docs, evidence, namespace=ns)
     scene = scene_for(
         controller,
         timeouts,
@@ -91,9 +96,9 @@ def deploy_web_gateway(
 
 
 @pytest.fixture
-def web_gateway(controller, kube, ns, run_ca, timeouts) -> WebGateway:
+def web_gateway(controller, kube, ns, run_ca, timeouts, evidence) -> WebGateway:
     """The guide's web-gateway in the controller's idiom (the guide's YAML itself on the NGINX-class ones)."""
-    return deploy_web_gateway(controller, kube, ns, run_ca, timeouts, WEB_GATEWAY[controller.name])
+    return deploy_web_gateway(controller, kube, ns, run_ca, timeouts, evidence, WEB_GATEWAY[controller.name])
 
 
 def gateway_vars(controller, **more) -> dict:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.backends import deploy_echo
-from harness.expect import Expectation, Request, Response, Scene, http, https, verify, verify_all
-from harness.kube import load_manifest, rename_hosts
+from harness.checks.expect import Expectation, Request, Response, Scene, applied, http, https, verify, verify_all
+from harness.checks.manifests import load_manifest, rename_hosts
+from harness.lab.backends import deploy_echo
 
 from .conftest import scene_for
 
@@ -31,11 +31,12 @@ MANY_APPS = [
 def test_each_load_balancer_service_takes_its_own_address(kube, ns, addon_context, timeouts, evidence):
     names = [f"web-{i}" for i in range(1, N_SERVICES + 1)]
     backends = deploy_echo(kube, ns, *names, service_type="LoadBalancer")
-    addresses = {n: kube.wait_load_balancer(ns, n) for n in names}
-    evidence.add("addresses", addresses)
-    assert len(set(addresses.values())) == N_SERVICES, (
-        f"{N_SERVICES} LoadBalancer Services share addresses: {addresses}"
-    )
+    with evidence.check(f"{N_SERVICES} LoadBalancer Services get {N_SERVICES} addresses"):
+        addresses = {n: kube.wait_load_balancer(ns, n) for n in names}
+        evidence.add("addresses", addresses)
+        assert len(set(addresses.values())) == N_SERVICES, (
+            f"{N_SERVICES} LoadBalancer Services share addresses: {addresses}"
+        )
     scene = Scene(address="", timeouts=timeouts, backends={n: b.pods for n, b in backends.items()})
     for name, address in addresses.items():
         row = Expectation(
@@ -49,7 +50,7 @@ def test_one_controller_address_serves_many_hosts_and_paths(controller, kube, ns
     backends = deploy_echo(kube, ns, "shop-api", "shop-web", "blog", "docs")
     scene = scene_for(controller, timeouts, ns, backends=backends, hosts=HOSTS)
     docs = load_manifest("consolidation/many-apps-ingress.yaml", ingress_class=controller.ingress_class)
-    kube.apply(rename_hosts(docs, dict(scene.hosts)), namespace=ns)
+    applied(kube, rename_hosts(docs, dict(scene.hosts)), evidence, namespace=ns)
     evidence.add("entry point", {"controller": controller.name, "address": scene.address, "routes": len(MANY_APPS)})
     verify_all(MANY_APPS, scene, evidence)
 
@@ -68,8 +69,9 @@ def test_the_controller_itself_sits_behind_a_load_balancer_service(web_gateway, 
             "ports": [p.port for p in svc.spec.ports],
         },
     )
-    assert svc.spec.type == "LoadBalancer", f"{controller.name} is exposed by a {svc.spec.type} Service"
-    assert external, f"{namespace}/{name} has no external address"
+    with evidence.check(f"{controller.name} is exposed by a LoadBalancer Service with an external address"):
+        assert svc.spec.type == "LoadBalancer", f"{controller.name} is exposed by a {svc.spec.type} Service"
+        assert external, f"{namespace}/{name} has no external address"
     row = https("shop.example.com", "/", backend="frontend-svc")
     verify(
         Expectation(row.request, row.response, label="routed through the load balancer"),

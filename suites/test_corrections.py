@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from harness import claims
-from harness.expect import https, verify_all
+from harness.checks.expect import https, verify_all
 
 from .conftest import deploy_web_gateway
 
@@ -31,7 +31,7 @@ def test_rewrite_that_keeps_the_sub_path(controller, kube, ns, run_ca, timeouts,
     manifest = CORRECTION.manifests.get(controller.name)
     if manifest is None:
         pytest.skip(f"no correction of {CORRECTION.corrects} written for {controller.name} yet")
-    gw = deploy_web_gateway(controller, kube, ns, run_ca, timeouts, manifest)
+    gw = deploy_web_gateway(controller, kube, ns, run_ca, timeouts, evidence, manifest)
     evidence.add("setup", {"controller": controller.name, "manifest": manifest, "host": gw.host})
     api_users, _, _ = verify_all(KEEPS_SUB_PATH, gw.scene, evidence)
     evidence.observe("path api-svc receives for /api/users, the corrected snippet", str(api_users.echo.get("path")))

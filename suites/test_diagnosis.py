@@ -23,13 +23,24 @@ from dataclasses import replace
 
 import pytest
 
-from harness.addons.gateway_api import ECHO_IMAGE
-from harness.backends import Backend, deploy_echo, deploy_tcp_echo_pods, secret_cert_sha256, tls_secret
+from harness.checks.consistency import eventually, never
+from harness.checks.expect import (
+    DEFAULT_CERTIFICATE,
+    Expectation,
+    Request,
+    Response,
+    Scene,
+    applied,
+    http,
+    https,
+    throughout,
+    verify,
+)
+from harness.checks.manifests import load_manifest, rename_hosts, unique_host
 from harness.diagnose import ClusterSource, Diagnosis, diagnose
-from harness.expect import DEFAULT_CERTIFICATE, Expectation, Request, Response, Scene, http, https, throughout, verify
-from harness.kube import load_manifest, rename_hosts, unique_host
+from harness.lab.addons.gateway_api import ECHO_IMAGE
+from harness.lab.backends import Backend, deploy_echo, deploy_tcp_echo_pods, secret_cert_sha256, tls_secret
 from harness.options import ROOT
-from harness.probes import eventually, never
 
 from .conftest import gateway_scene, gateway_vars, scene_for
 
@@ -120,11 +131,16 @@ def _ingress(controller, scene, manifest: str, **values) -> list[dict]:
 def test_ingress_class_typo_is_named_and_fixed(controller, kube, ns, timeouts, evidence):
     scene = scene_for(controller, timeouts, ns, backends=_shop(kube, ns), hosts=["shop.example.com"])
     typo = f"{controller.ingress_class}-typo"
-    kube.apply(_ingress(controller, scene, "troubleshooting/shop-ingress.yaml", ingress_class=typo), namespace=ns)
+    applied(
+        kube,
+        _ingress(controller, scene, "troubleshooting/shop-ingress.yaml", ingress_class=typo),
+        evidence,
+        namespace=ns,
+    )
     throughout(UNROUTED, scene, evidence)
     d = diagnosed(kube, "ingress/shop", ns, timeouts, evidence, "no-ingressclass")
     evidence.note(f"diagnosis: {d.findings[0].summary}")
-    kube.apply(_ingress(controller, scene, "troubleshooting/shop-ingress.yaml"), namespace=ns)
+    applied(kube, _ingress(controller, scene, "troubleshooting/shop-ingress.yaml"), evidence, namespace=ns)
     verify(ROUTED, scene, evidence)
     diagnosed(kube, "ingress/shop", ns, timeouts, evidence, label="recovery")
 
@@ -137,14 +153,16 @@ def test_ingress_class_no_controller_serves_is_named_and_fixed(
     orphan = load_manifest("troubleshooting/unserved-ingressclass.yaml", name=f"unserved-{ns.rsplit('-', 1)[-1]}")
     cluster_scoped.extend(orphan)
     kube.apply(orphan)
-    kube.apply(
+    applied(
+        kube,
         _ingress(controller, scene, "troubleshooting/shop-ingress.yaml", ingress_class=orphan[0]["metadata"]["name"]),
+        evidence,
         namespace=ns,
     )
     throughout(UNROUTED, scene, evidence)
     d = diagnosed(kube, "ingress/shop", ns, timeouts, evidence, "class-not-served")
     evidence.note(f"diagnosis: {d.findings[0].summary}")
-    kube.apply(_ingress(controller, scene, "troubleshooting/shop-ingress.yaml"), namespace=ns)
+    applied(kube, _ingress(controller, scene, "troubleshooting/shop-ingress.yaml"), evidence, namespace=ns)
     verify(ROUTED, scene, evidence)
     diagnosed(kube, "ingress/shop", ns, timeouts, evidence, label="recovery")
 
@@ -152,8 +170,11 @@ def test_ingress_class_no_controller_serves_is_named_and_fixed(
 @pytest.mark.claim("troubleshoot-ingress-rules")
 def test_ingress_backend_port_name_is_named_and_fixed(controller, kube, ns, timeouts, evidence):
     scene = scene_for(controller, timeouts, ns, backends=_shop(kube, ns), hosts=["shop.example.com"])
-    kube.apply(
-        _ingress(controller, scene, "troubleshooting/shop-ingress-port-name.yaml", port_name="web"), namespace=ns
+    applied(
+        kube,
+        _ingress(controller, scene, "troubleshooting/shop-ingress-port-name.yaml", port_name="web"),
+        evidence,
+        namespace=ns,
     )
     throughout(UNROUTED, scene, evidence)
     # the command itself, on the run's cluster: exit status 1 and the cause as data
@@ -161,8 +182,11 @@ def test_ingress_backend_port_name_is_named_and_fixed(controller, kube, ns, time
     evidence.add("diagnosis", data)
     assert status == 1 and [f["cause"] for f in data["findings"]] == ["backend-port-missing"], data
     evidence.note(f"diagnosis: {data['findings'][0]['summary']}")
-    kube.apply(
-        _ingress(controller, scene, "troubleshooting/shop-ingress-port-name.yaml", port_name="http"), namespace=ns
+    applied(
+        kube,
+        _ingress(controller, scene, "troubleshooting/shop-ingress-port-name.yaml", port_name="http"),
+        evidence,
+        namespace=ns,
     )
     verify(ROUTED, scene, evidence)
     status, data = cli(kube, "ingress/shop", ns)
@@ -173,7 +197,7 @@ def test_ingress_backend_port_name_is_named_and_fixed(controller, kube, ns, time
 @pytest.mark.claim("troubleshoot-ingress-rules")
 def test_ingress_tls_secret_missing_is_named_and_fixed(controller, kube, ns, run_ca, timeouts, evidence):
     base = scene_for(controller, timeouts, ns, backends=_shop(kube, ns), hosts=["shop.example.com"], run_ca=run_ca)
-    kube.apply(_ingress(controller, base, "troubleshooting/shop-ingress-tls.yaml"), namespace=ns)
+    applied(kube, _ingress(controller, base, "troubleshooting/shop-ingress-tls.yaml"), evidence, namespace=ns)
     verify(NO_CERTIFICATE, base, evidence)
     d = diagnosed(kube, "ingress/shop", ns, timeouts, evidence, "tls-secret-missing")
     evidence.note(f"diagnosis: {d.findings[0].summary}")
@@ -193,16 +217,22 @@ def test_ingress_tls_secret_missing_is_named_and_fixed(controller, kube, ns, run
 def test_service_selector_and_targetport_are_named_and_fixed(name, kube, ns, addon_context, timeouts, evidence):
     selector, port, cause = L4_BREAKS[name]
     shop = _shop(kube, ns)
-    kube.apply(
+    applied(
+        kube,
         load_manifest("troubleshooting/echo-lb-service.yaml", name=name, selector=selector, target_port=port),
+        evidence,
         namespace=ns,
     )
-    scene = Scene(address=kube.wait_load_balancer(ns, name), timeouts=timeouts, backends={"shop": shop["shop"].pods})
+    with evidence.check(f"{name} gets an external address"):
+        address = kube.wait_load_balancer(ns, name)
+    scene = Scene(address=address, timeouts=timeouts, backends={"shop": shop["shop"].pods})
     throughout(NOT_THROUGH_LB, scene, evidence)
     d = diagnosed(kube, f"service/{name}", ns, timeouts, evidence, cause)
     evidence.note(f"{name}: {d.findings[0].summary}")
-    kube.apply(
+    applied(
+        kube,
         load_manifest("troubleshooting/echo-lb-service.yaml", name=name, selector="shop", target_port="3000"),
+        evidence,
         namespace=ns,
     )
     verify(THROUGH_LB, scene, evidence)
@@ -211,8 +241,14 @@ def test_service_selector_and_targetport_are_named_and_fixed(name, kube, ns, add
 
 @pytest.mark.claim("troubleshoot-selector-targetport")
 def test_failing_readiness_probe_is_named_and_fixed(kube, ns, addon_context, timeouts, evidence):
-    kube.apply(load_manifest("troubleshooting/shop-readiness.yaml", image=ECHO_IMAGE, probe_port=3999), namespace=ns)
-    address = kube.wait_load_balancer(ns, "shop-lb")
+    applied(
+        kube,
+        load_manifest("troubleshooting/shop-readiness.yaml", image=ECHO_IMAGE, probe_port=3999),
+        evidence,
+        namespace=ns,
+    )
+    with evidence.check("shop-lb gets an external address"):
+        address = kube.wait_load_balancer(ns, "shop-lb")
 
     def pods() -> tuple[str, ...]:
         names = tuple(p.metadata.name for p in kube.core.list_namespaced_pod(ns, label_selector="app=shop").items)
@@ -227,9 +263,16 @@ def test_failing_readiness_probe_is_named_and_fixed(kube, ns, addon_context, tim
     throughout(NOT_THROUGH_LB, scene, evidence)
     d = diagnosed(kube, "service/shop-lb", ns, timeouts, evidence, "pods-not-ready")
     evidence.note(f"diagnosis: {d.findings[0].summary}")
-    kube.apply(load_manifest("troubleshooting/shop-readiness.yaml", image=ECHO_IMAGE, probe_port=3000), namespace=ns)
-    kube.wait_deployments(ns, ["shop"])
-    verify(THROUGH_LB, replace(scene, backends={"shop": kube.wait_endpoints(ns, "shop-lb")}), evidence)
+    applied(
+        kube,
+        load_manifest("troubleshooting/shop-readiness.yaml", image=ECHO_IMAGE, probe_port=3000),
+        evidence,
+        namespace=ns,
+    )
+    with evidence.check("the fixed shop pods become ready endpoints of shop-lb"):
+        kube.wait_deployments(ns, ["shop"])
+        ready = kube.wait_endpoints(ns, "shop-lb")
+    verify(THROUGH_LB, replace(scene, backends={"shop": ready}), evidence)
     diagnosed(kube, "service/shop-lb", ns, timeouts, evidence, label="recovery")
 
 
@@ -252,24 +295,23 @@ def test_load_balancer_class_and_annotations_are_named_and_fixed(
 ):
     deploy_tcp_echo_pods(kube, ns, "tcp-app", port=1883)
     broken = load_manifest(manifest)
-    kube.apply(broken, namespace=ns)
+    applied(kube, broken, evidence, namespace=ns)
 
     def pending():
         addr = kube.load_balancer_address(ns, "tcp-app-lb")
         assert addr is None, f"tcp-app-lb got address {addr}"
         return "pending: no status.loadBalancer.ingress"
 
-    evidence.add("symptom", never(pending, what="tcp-app-lb stays without an address", timeouts=timeouts).evidence())
+    with evidence.check("symptom: tcp-app-lb stays without an address"):
+        evidence.add("symptom", never(pending, what="tcp-app-lb stays without an address", timeouts=timeouts))
     d = diagnosed(kube, "service/tcp-app-lb", ns, timeouts, evidence, cause)
     evidence.note(f"diagnosis: {d.findings[0].summary}")
     if cause == "lb-class-unserved":
         kube.delete(broken, namespace=ns)  # loadBalancerClass is immutable: the fix is a new Service
-    kube.apply(load_manifest("troubleshooting/tcp-app-lb.yaml"), namespace=ns)
-    scene = Scene(
-        address=kube.wait_load_balancer(ns, "tcp-app-lb"),
-        timeouts=timeouts,
-        backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app-lb")},
-    )
+    applied(kube, load_manifest("troubleshooting/tcp-app-lb.yaml"), evidence, namespace=ns)
+    with evidence.check("the fixed tcp-app-lb gets an external address"):
+        address = kube.wait_load_balancer(ns, "tcp-app-lb")
+    scene = Scene(address=address, timeouts=timeouts, backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app-lb")})
     verify(TCP_APP, scene, evidence)
     diagnosed(kube, "service/tcp-app-lb", ns, timeouts, evidence, label="recovery")
 
@@ -291,7 +333,7 @@ def test_gateway_class_no_controller_serves_is_named_and_fixed(
     kube.apply(orphan, gate=False)
     unserved = gateway_vars(controller, gateway_class=orphan[0]["metadata"]["name"])
     broken = rename_hosts(load_manifest("troubleshooting/shop-gateway.yaml", **unserved), hosts)
-    kube.apply(broken, namespace=ns, gate=False)  # nobody will accept it: no status gate
+    applied(kube, broken, evidence, namespace=ns, gate=False)  # nobody will accept it: no status gate
 
     def unserved_gateway():
         gw = kube.get(GW, "Gateway", "shop", ns) or {}
@@ -301,13 +343,14 @@ def test_gateway_class_no_controller_serves_is_named_and_fixed(
         assert not status.get("addresses"), f"Gateway shop got addresses {status.get('addresses')}"
         return f"Accepted {accepted.get('status')} {accepted.get('reason')}; no address"
 
-    symptom = never(unserved_gateway, what="Gateway shop stays unaccepted, without an address", timeouts=timeouts)
-    evidence.add("symptom", symptom.evidence())
+    with evidence.check("symptom: Gateway shop stays unaccepted, without an address"):
+        symptom = never(unserved_gateway, what="Gateway shop stays unaccepted, without an address", timeouts=timeouts)
+        evidence.add("symptom", symptom)
     d = diagnosed(kube, "httproute/shop", ns, timeouts, evidence, "gatewayclass-not-accepted")
     evidence.note(f"diagnosis: {d.findings[0].summary}")
     kube.delete(broken[:1], namespace=ns)  # a new Gateway of the served class (not an edit of the class name)
     fixed = load_manifest("troubleshooting/shop-gateway.yaml", **gateway_vars(controller))
-    kube.apply(rename_hosts(fixed, hosts), namespace=ns)
+    applied(kube, rename_hosts(fixed, hosts), evidence, namespace=ns)
     scene = gateway_scene(controller, kube, timeouts, ns, "shop", backends=shop, hosts=list(hosts))
     verify(ROUTED, scene, evidence)
     diagnosed(kube, "httproute/shop", ns, timeouts, evidence, label="recovery")

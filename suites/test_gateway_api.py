@@ -18,7 +18,21 @@ from __future__ import annotations
 
 import pytest
 
-from harness.backends import (
+from harness.checks.expect import (
+    GRPC_UNIMPLEMENTED,
+    Expectation,
+    Request,
+    Response,
+    applied,
+    grpc,
+    http,
+    https,
+    throughout,
+    verify,
+    verify_all,
+)
+from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.lab.backends import (
     UDP_WHOAMI,
     Backend,
     deploy_echo,
@@ -28,20 +42,7 @@ from harness.backends import (
     secret_cert_sha256,
     tls_secret,
 )
-from harness.expect import (
-    GRPC_UNIMPLEMENTED,
-    Expectation,
-    Request,
-    Response,
-    grpc,
-    http,
-    https,
-    throughout,
-    verify,
-    verify_all,
-)
-from harness.kube import load_manifest, rename_hosts, unique_host
-from harness.plugin import not_checkable
+from harness.pytest.plugin import not_checkable
 
 from .conftest import gateway_scene, gateway_vars
 
@@ -77,7 +78,8 @@ UDP_ROUTE = Expectation(Request("udp", port=5353, payload=UDP_WHOAMI), Response(
 def test_ingress_converted_to_httproute_routes_the_same(controller, kube, ns, timeouts, evidence):
     backends = deploy_echo(kube, ns, "api-svc", "frontend-svc")
     hosts = {"shop.example.com": unique_host(ns, "shop.example.com")}
-    kube.apply(rename_hosts(load_manifest("gateway/web-gateway.yaml", **gateway_vars(controller)), hosts), namespace=ns)
+    docs = rename_hosts(load_manifest("gateway/web-gateway.yaml", **gateway_vars(controller)), hosts)
+    applied(kube, docs, evidence, namespace=ns)
     scene = gateway_scene(controller, kube, timeouts, ns, "web-gateway", backends=backends, hosts=list(hosts))
     api, _ = verify_all(MIGRATED, scene, evidence)
     evidence.note(f"with the URLRewrite ReplaceFullPath '/' filter, api-svc received path {api.echo.get('path')!r}")
@@ -91,7 +93,7 @@ def test_web_gateway_with_tls_and_redirect(controller, kube, ns, run_ca, timeout
     host = unique_host(ns, "shop.example.com")
     tls_secret(kube, ns, "shop-tls", run_ca.issue_cert(host))
     docs = load_manifest("gateway/web-gateway-https.yaml", **gateway_vars(controller))
-    kube.apply(rename_hosts(docs, {"shop.example.com": host}), namespace=ns)
+    applied(kube, rename_hosts(docs, {"shop.example.com": host}), evidence, namespace=ns)
     scene = gateway_scene(
         controller,
         kube,
@@ -111,7 +113,7 @@ def test_grpcroute_routes_by_service_and_method(controller, kube, ns, timeouts, 
     backends = deploy_grpc_echo(kube, ns, "grpc-one", "grpc-two")
     host = unique_host(ns, "grpc.example.com")
     docs = load_manifest("gateway/grpc-route.yaml", **gateway_vars(controller))
-    kube.apply(rename_hosts(docs, {"grpc.example.com": host}), namespace=ns)
+    applied(kube, rename_hosts(docs, {"grpc.example.com": host}), evidence, namespace=ns)
     scene = gateway_scene(controller, kube, timeouts, ns, "grpc-gateway", backends=backends, hosts=["grpc.example.com"])
     verify_all(GRPC_ROUTES, scene, evidence)
     r = verify(GRPC_UNROUTED, scene, evidence)
@@ -124,7 +126,7 @@ def test_grpcroute_routes_by_service_and_method(controller, kube, ns, timeouts, 
 @pytest.mark.claim("gateway-multi-protocol")
 def test_tcproute_carries_plain_tcp(controller, kube, ns, timeouts, evidence):
     deploy_tcp_echo_pods(kube, ns, "tcp-app", port=1883)
-    kube.apply(load_manifest("gateway/tcp-route.yaml", **gateway_vars(controller)), namespace=ns)
+    applied(kube, load_manifest("gateway/tcp-route.yaml", **gateway_vars(controller)), evidence, namespace=ns)
     pods = tuple(kube.wait_endpoints(ns, "tcp-app"))
     scene = gateway_scene(
         controller, kube, timeouts, ns, "l4-gateway", backends={"tcp-app": Backend("tcp-app", ns, pods)}
@@ -144,7 +146,7 @@ def test_udproute_carries_udp(controller, kube, ns, timeouts, evidence):
             "among its supported features"
         )
     udp = deploy_udp_echo(kube, ns, "udp-echo")
-    kube.apply(load_manifest("gateway/udp-route.yaml", **gateway_vars(controller)), namespace=ns)
+    applied(kube, load_manifest("gateway/udp-route.yaml", **gateway_vars(controller)), evidence, namespace=ns)
     scene = gateway_scene(controller, kube, timeouts, ns, "udp-gateway", backends={"udp-echo": udp})
     verify(UDP_ROUTE, scene, evidence, hint="Gateway/UDPRoute status; controller logs")
 
@@ -164,7 +166,9 @@ def test_roles_allowed_routes_and_reference_grants(controller, kube, ns, namespa
         **{n: b.pods for n, b in deploy_echo(kube, shared, "shared-svc").items()},
     }
     backends = {n: Backend(n, "", p) for n, p in pods.items()}
-    kube.apply(load_manifest("gateway/roles/shared-gateway.yaml", **gateway_vars(controller, infra_ns=infra)))
+    applied(
+        kube, load_manifest("gateway/roles/shared-gateway.yaml", **gateway_vars(controller, infra_ns=infra)), evidence
+    )
     scene = gateway_scene(
         controller, kube, timeouts, ns, "shared-gateway", gateway_ns=infra, backends=backends, hosts=list(hosts)
     )
@@ -181,16 +185,19 @@ def test_roles_allowed_routes_and_reference_grants(controller, kube, ns, namespa
         )
 
     # a team in a granted namespace attaches its route and is served
-    kube.apply(route("team", granted, "team.example.com", "team-svc", granted))
+    applied(kube, route("team", granted, "team.example.com", "team-svc", granted), evidence)
     verify(http("team.example.com", backend="team-svc"), scene, evidence)
     # a namespace without the label: the route is not attached (status says why) and not routed
-    kube.apply(route("rogue", denied, "rogue.example.com", "rogue-svc", denied), gate=False)
-    kube.wait_rejected(GW, "HTTPRoute", "rogue", denied, "NotAllowedByListeners")
+    applied(kube, route("rogue", denied, "rogue.example.com", "rogue-svc", denied), evidence, gate=False)
+    with evidence.check("a route from an unlabelled namespace is not attached (NotAllowedByListeners)"):
+        kube.wait_rejected(GW, "HTTPRoute", "rogue", denied, "NotAllowedByListeners", sink=evidence)
     throughout(http("rogue.example.com", status=None, backend="rogue-svc", reached=False), scene, evidence)
     # a backend in another namespace: refused until that namespace grants the reference
-    kube.apply(route("cross", granted, "cross.example.com", "shared-svc", shared), gate=False)
-    kube.wait_rejected(GW, "HTTPRoute", "cross", granted, "RefNotPermitted")
+    applied(kube, route("cross", granted, "cross.example.com", "shared-svc", shared), evidence, gate=False)
+    with evidence.check("a backend in another namespace is refused (RefNotPermitted)"):
+        kube.wait_rejected(GW, "HTTPRoute", "cross", granted, "RefNotPermitted", sink=evidence)
     throughout(http("cross.example.com", status=None, backend="shared-svc", reached=False), scene, evidence)
-    kube.apply(load_manifest("gateway/roles/reference-grant.yaml", app_ns=granted, backend_ns=shared))
-    kube.wait_accepted(GW, "HTTPRoute", "cross", granted)
-    verify(http("cross.example.com", backend="shared-svc"), scene, evidence)
+    applied(kube, load_manifest("gateway/roles/reference-grant.yaml", app_ns=granted, backend_ns=shared), evidence)
+    with evidence.check("the ReferenceGrant lets the route resolve its backend"):
+        kube.wait_accepted(GW, "HTTPRoute", "cross", granted, sink=evidence)
+    verify(http("cross.example.com", backend="shared-svc"), scene, evidence, settle=timeouts.update_settle)

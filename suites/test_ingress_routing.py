@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.expect import https, verify, verify_all
+from harness.checks.expect import https, verify, verify_all
 
 from .conftest import GUIDE_WEB_GATEWAY, deploy_web_gateway
 
@@ -63,7 +63,7 @@ def test_guide_yaml_with_its_class_renamed(controller, kube, ns, run_ca, timeout
     a controller whose annotations are not nginx.ingress.kubernetes.io/*
     (F5's NGINX Ingress Controller): only the class is changed."""
     gw = deploy_web_gateway(
-        controller, kube, ns, run_ca, timeouts, GUIDE_WEB_GATEWAY, ingress_class=controller.ingress_class
+        controller, kube, ns, run_ca, timeouts, evidence, GUIDE_WEB_GATEWAY, ingress_class=controller.ingress_class
     )
     with evidence.observing(PATH_GUIDE_YAML):
         r = verify(REWRITTEN, gw.scene, evidence)

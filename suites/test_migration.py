@@ -16,13 +16,13 @@ from dataclasses import replace
 
 import pytest
 
-from harness.addons.gateway_api import ECHO_IMAGE
-from harness.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
-from harness.expect import http, https, throughout, verify
-from harness.ingress2gateway import ToolError, adapt, convert
-from harness.kube import load_manifest, rename_hosts, unique_host
-from harness.plugin import not_checkable
-from harness.probes import eventually
+from harness.checks.consistency import eventually
+from harness.checks.expect import applied, http, https, throughout, verify
+from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.lab.addons.gateway_api import ECHO_IMAGE
+from harness.lab.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
+from harness.lab.ingress2gateway import ToolError, adapt, convert
+from harness.pytest.plugin import not_checkable
 
 from .conftest import GUIDE_WEB_GATEWAY, gateway_scene, gateway_vars, scene_for
 
@@ -39,10 +39,15 @@ GUIDE_ROWS = [
 
 @pytest.mark.claim("migrate-lb-to-ingress")
 def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeouts, evidence):
+    moved = ("migrate-lb-to-ingress",)  # the move itself; the unready pod's checks are migrate-health-checks'
+    health = ("migrate-health-checks",)
     for app in APPS:
-        kube.apply(
+        applied(
+            kube,
             load_manifest("migration/many-apps.yaml", name=app, image=ECHO_IMAGE, service_type="LoadBalancer"),
+            evidence,
             namespace=ns,
+            claims=moved,
         )
     kube.apply(load_manifest("migration/unready-pod.yaml", app="app-1", image=ECHO_IMAGE), namespace=ns)
     ready = {app: tuple(kube.wait_endpoints(ns, app)) for app in APPS}
@@ -50,20 +55,23 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
     assert unready, "the unready pod of app-1 was not created"
     backends = {app: Backend(app, ns, pods) for app, pods in ready.items()}
     # before: one address per Service
-    before = {app: kube.wait_load_balancer(ns, app) for app in APPS}
+    with evidence.check("before: each Service gets its own load-balancer address", claims=moved):
+        before = {app: kube.wait_load_balancer(ns, app) for app in APPS}
     evidence.add("before: one load-balancer address per Service", before)
     for app, address in before.items():
         scene = scene_for(controller, timeouts, ns, backends=backends, address=address)
-        verify(http("any.example.com", backend=app, label=f"before: {address} -> {app}"), scene, evidence)
+        verify(http("any.example.com", backend=app, label=f"before: {address} -> {app}"), scene, evidence, claims=moved)
     lb_scene = scene_for(
         controller, timeouts, ns, backends={"unready": Backend("unready", ns, tuple(unready))}, address=before["app-1"]
     )
-    throughout(http("any.example.com", status=None, pods=frozenset(unready), reached=False), lb_scene, evidence)
+    throughout(
+        http("any.example.com", status=None, pods=frozenset(unready), reached=False), lb_scene, evidence, claims=health
+    )
     # after: one Ingress, one entry point
     hosts = {h: unique_host(ns, h) for h in ("app-1.example.com", "app-2.example.com", "app-3.example.com")}
     tls_secret(kube, ns, "apps-tls", run_ca.issue_cert(*hosts.values()))
     docs = load_manifest("migration/one-ingress.yaml", ingress_class=controller.ingress_class)
-    kube.apply(rename_hosts(docs, hosts), namespace=ns)
+    applied(kube, rename_hosts(docs, hosts), evidence, namespace=ns, claims=moved)
     scene = scene_for(
         controller,
         timeouts,
@@ -74,12 +82,15 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
         certificates={"apps-tls": secret_cert_sha256(kube, ns, "apps-tls")},
     )
     for row in ONE_INGRESS:
-        verify(row, scene, evidence)
+        verify(row, scene, evidence, claims=moved)
     through_ingress = replace(scene, backends={"unready": tuple(unready)})
     throughout(
-        https("app-1.example.com", status=None, pods=frozenset(unready), reached=False), through_ingress, evidence
+        https("app-1.example.com", status=None, pods=frozenset(unready), reached=False),
+        through_ingress,
+        evidence,
+        claims=health,
     )
-    plain = verify(http("app-1.example.com", status=None), scene, evidence)
+    plain = verify(http("app-1.example.com", status=None), scene, evidence, claims=moved)
     location = plain.headers.get("location")
     evidence.note(
         f"{controller.name}: plain HTTP to a host with a TLS section gets {plain.status}"
@@ -87,27 +98,29 @@ def test_many_load_balancers_to_one_ingress(controller, kube, ns, run_ca, timeou
     )
     # the Services become plain backends: their addresses go back to the pool
     for app in APPS:
-        kube.apply(
+        applied(
+            kube,
             load_manifest("migration/many-apps.yaml", name=app, image=ECHO_IMAGE, service_type="ClusterIP"),
+            evidence,
             namespace=ns,
+            claims=moved,
         )
 
     def released() -> dict[str, str]:
-        held = {
-            i.get("ip")
-            for svc in kube.list("v1", "Service")
-            for i in (svc.get("status", {}).get("loadBalancer", {}) or {}).get("ingress") or []
-        }
-        still = {app: a for app, a in before.items() if a in held or kube.load_balancer_address(ns, app)}
-        assert not still, f"addresses still held: {still}"
+        # only this test's Services: another test's Service may take a freed address, rightly
+        still = {app: a for app, a in before.items() if kube.load_balancer_address(ns, app)}
+        assert not still, f"the Services still hold their load-balancer addresses: {still}"
         return {app: f"{a} released" for app, a in before.items()}
 
-    evidence.add(
-        "after: the Services' addresses",
-        eventually(released, what="the N addresses are released", timeouts=timeouts, deadline=timeouts.object_ready),
-    )
+    with evidence.check("the N Services, now plain backends, give their addresses back", claims=moved):
+        evidence.add(
+            "after: the Services' addresses",
+            eventually(
+                released, what="the N addresses are released", timeouts=timeouts, deadline=timeouts.object_ready
+            ),
+        )
     for row in ONE_INGRESS:
-        verify(row, scene, evidence)
+        verify(row, scene, evidence, claims=moved)
 
 
 @pytest.mark.claim("faq-incremental-migration")
@@ -119,9 +132,12 @@ def test_ingress_and_httproute_side_by_side(controller, kube, ns, timeouts, evid
     docs = load_manifest(
         "migration/incremental.yaml", ingress_class=controller.ingress_class, **gateway_vars(controller)
     )
-    kube.apply(rename_hosts(docs, hosts), namespace=ns)
+    applied(kube, rename_hosts(docs, hosts), evidence, namespace=ns)
     gateway_at = controller.gateway_address(ns, "new-hosts")
-    assert gateway_at == controller.address, f"the Gateway reports {gateway_at}, the Ingress is at {controller.address}"
+    with evidence.check("the Gateway and the Ingress share one entry point"):
+        assert gateway_at == controller.address, (
+            f"the Gateway reports {gateway_at}, the Ingress is at {controller.address}"
+        )
     scene = scene_for(controller, timeouts, ns, backends=backends, hosts=list(hosts))
     verify(http("old.example.com", backend="old-svc", label="Ingress: old.example.com -> old-svc"), scene, evidence)
     verify(http("new.example.com", backend="new-svc", label="HTTPRoute: new.example.com -> new-svc"), scene, evidence)
@@ -153,8 +169,8 @@ def test_ingress2gateway_conversion_of_the_guides_ingress(
     adapted, changes = adapt(converted, controller)
     for change in changes:
         evidence.note(f"the harness adapted the converted YAML: {change}")
-    kube.apply(adapted, namespace=ns)
-    kube.apply(guide, namespace=ns)  # the Ingress itself, for ingress-nginx
+    applied(kube, adapted, evidence, namespace=ns)
+    applied(kube, guide, evidence, namespace=ns)  # the Ingress itself, for ingress-nginx
     certs = {"shop-tls": secret_cert_sha256(kube, ns, "shop-tls")}
     gw_name = next(d["metadata"]["name"] for d in adapted if d["kind"] == "Gateway")
     on_gateway = gateway_scene(
@@ -183,4 +199,5 @@ def test_ingress2gateway_conversion_of_the_guides_ingress(
             )
         else:
             evidence.note(f"{row.request.protocol} {row.request.path}: both {seen[0]} (status, redirect, backend path)")
-    assert not differences, "the converted Gateway API objects answer differently: " + "; ".join(differences)
+    with evidence.check("the converted objects answer as the Ingress does on ingress-nginx"):
+        assert not differences, "the converted Gateway API objects answer differently: " + "; ".join(differences)

@@ -14,22 +14,23 @@ mode: cloud load balancers differ (performance-cloud stays not checkable).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from harness import claims, latency
-from harness.backends import deploy_echo, tls_secret
-from harness.expect import Expectation, Request, Response, Scene, verify
-from harness.kube import load_manifest, rename_hosts, unique_host
+from harness import claims
+from harness.checks import latency
+from harness.checks.expect import Expectation, Request, Response, Scene, verify
+from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.lab.backends import deploy_echo, tls_secret
+from harness.results.model import Latency
 
 HOST = "bench.example.com"  # TLS at the controller
 HTTP_HOST = "bench-http.example.com"  # no tls section: plain HTTP is answered, not redirected
+PAIRED = "l7_http_minus_l4_paired_median_ms"
 THRESHOLD_MS = float(claims.get("performance-l4-vs-l7").threshold["p50_overhead_ms"])
-_MEASURED: dict[str, dict[str, Any]] = {}  # controller -> measurement (one per controller and process)
+_MEASURED: dict[str, Latency] = {}  # controller -> measurement (one per controller and process)
 
 
-def _measure(controller, kube, ns, run_ca, timeouts, evidence) -> dict[str, Any]:
+def _measure(controller, kube, ns, run_ca, timeouts, evidence) -> Latency:
     if controller.name in _MEASURED:
         evidence.add("latency", _MEASURED[controller.name])
         return _MEASURED[controller.name]
@@ -56,25 +57,25 @@ def _measure(controller, kube, ns, run_ca, timeouts, evidence) -> dict[str, Any]
         verify(Expectation(request, Response(backend="echo"), label=f"{p.label} routes"), scene, evidence)
     rounds = latency.measure_rounds([(p, scene.hosts[name]) for p, name in paths], ca_pem=run_ca.cert_pem.bytes())
     summaries = [latency.summarise(p.label, t) for (p, _), t in zip(paths, rounds, strict=True)]
-    base = summaries[0]
-    result = {
-        "subject": controller.name,
-        "method": f"one keep-alive connection per path, {latency.REQUESTS} rounds after {latency.WARMUP} discarded, "
-        "one GET per path per round (interleaved)",
-        "l7_http_minus_l4_paired_median_ms": latency.paired_median_difference(rounds[1], rounds[0]),
-        "threshold_p50_overhead_ms": THRESHOLD_MS,
-        "paths": [{**s.as_dict(), **latency.ratios(s, base)} for s in summaries],
-    }
+    result = latency.measurement(
+        controller.name,
+        summaries,
+        {
+            "method": f"one keep-alive connection per path, {latency.REQUESTS} rounds after {latency.WARMUP} "
+            "discarded, one GET per path per round (interleaved)",
+            PAIRED: latency.paired_median_difference(rounds[1], rounds[0]),
+            "threshold_p50_overhead_ms": THRESHOLD_MS,
+        },
+    )
     _MEASURED[controller.name] = result
     evidence.add("latency", result)
     return result
 
 
-def _line(result: dict[str, Any]) -> str:
+def _line(result: Latency) -> str:
     return "; ".join(
-        f"{p['label']}: p50 {p['p50_ms']:.2f} ms (x{p['p50_ratio']}), p99 {p['p99_ms']:.2f} ms, "
-        f"{p['requests_per_second']:.0f} req/s"
-        for p in result["paths"]
+        f"{p.label}: p50 {p.p50_ms:.2f} ms (x{p.p50_ratio}), p99 {p.p99_ms:.2f} ms, {p.requests_per_second:.0f} req/s"
+        for p in result.paths
     )
 
 
@@ -82,20 +83,22 @@ def _line(result: dict[str, Any]) -> str:
 def test_l7_overhead_against_l4(controller, kube, ns, run_ca, timeouts, evidence):
     result = _measure(controller, kube, ns, run_ca, timeouts, evidence)
     evidence.note(f"measured on this run's kind cluster (MetalLB L2), not a cloud's load balancers: {_line(result)}")
-    over = [p for p in result["paths"][1:] if p["p50_overhead_ms"] > THRESHOLD_MS]
-    assert not over, (
-        "L7 overhead above the catalog's threshold (p50 at most "
-        f"{THRESHOLD_MS:g} ms above L4): " + ", ".join(f"{p['label']} +{p['p50_overhead_ms']:.2f} ms" for p in over)
-    )
+    over = [p for p in result.paths[1:] if p.p50_overhead_ms > THRESHOLD_MS]
+    with evidence.check(f"L7 p50 at most {THRESHOLD_MS:g} ms above L4 on {controller.name}"):
+        assert not over, (
+            "L7 overhead above the catalog's threshold (p50 at most "
+            f"{THRESHOLD_MS:g} ms above L4): " + ", ".join(f"{p.label} +{p.p50_overhead_ms:.2f} ms" for p in over)
+        )
 
 
 @pytest.mark.claim("cons-l7-latency")
 def test_l7_adds_some_latency(controller, kube, ns, run_ca, timeouts, evidence):
     result = _measure(controller, kube, ns, run_ca, timeouts, evidence)
-    l4, l7_http = result["paths"][0], result["paths"][1]
-    paired = result["l7_http_minus_l4_paired_median_ms"]
-    evidence.note(f"{l7_http['label']} minus L4, request by request in the same rounds: median {paired:+.3f} ms")
-    assert paired > 0, (
-        f"{l7_http['label']} was not slower than L4 in the same rounds (median paired difference {paired:+.3f} ms; "
-        f"p50 {l7_http['p50_ms']:.2f} vs {l4['p50_ms']:.2f} ms)"
-    )
+    l4, l7_http = result.paths[0], result.paths[1]
+    paired = result.details[PAIRED]
+    evidence.note(f"{l7_http.label} minus L4, request by request in the same rounds: median {paired:+.3f} ms")
+    with evidence.check(f"{l7_http.label} slower than L4, request by request"):
+        assert paired > 0, (
+            f"{l7_http.label} was not slower than L4 in the same rounds (median paired difference {paired:+.3f} ms; "
+            f"p50 {l7_http.p50_ms:.2f} vs {l4.p50_ms:.2f} ms)"
+        )

@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import pytest
 
-from harness.backends import deploy_echo, deploy_tls_app, secret_cert_sha256, tls_secret
-from harness.expect import DEFAULT_CERTIFICATE, Scene, https, verify, verify_all
-from harness.kube import load_manifest, rename_hosts, unique_host
+from harness.checks.expect import DEFAULT_CERTIFICATE, Scene, applied, https, verify, verify_all
+from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.lab.backends import deploy_echo, deploy_tls_app, secret_cert_sha256, tls_secret
 
 # HTTPS with the certificate of the Secret the Ingress names; TLS ends at the controller
 TERMINATED = https("shop.example.com", backend="frontend-svc", certificate="shop-tls", backend_tls=False)
@@ -47,7 +47,7 @@ def test_second_host_gets_its_own_certificate_on_the_same_address(web_gateway, c
     blog = deploy_echo(kube, ns, "blog-svc")
     tls_secret(kube, ns, "blog-tls", run_ca.issue_cert(blog_host))
     docs = load_manifest("tls/blog-ingress.yaml", ingress_class=controller.ingress_class)
-    kube.apply(rename_hosts(docs, {"blog.example.com": blog_host}), namespace=ns)
+    applied(kube, rename_hosts(docs, {"blog.example.com": blog_host}), evidence, namespace=ns)
     base = web_gateway.scene
     scene = replace(
         base,
@@ -67,8 +67,10 @@ def test_load_balancer_passes_tls_through_to_the_app(kube, ns, addon_context, ru
     host = unique_host(ns, "tls-app.example.com")
     tls_secret(kube, ns, "tls-app-cert", run_ca.issue_cert(host))
     deploy_tls_app(kube, ns, "tls-app", "tls-app-cert")
+    with evidence.check("the tls-app LoadBalancer Service gets an external address"):
+        address = kube.wait_load_balancer(ns, "tls-app")
     scene = Scene(
-        address=kube.wait_load_balancer(ns, "tls-app"),
+        address=address,
         timeouts=timeouts,
         backends={"tls-app": kube.wait_endpoints(ns, "tls-app")},
         hosts={"tls-app.example.com": host},

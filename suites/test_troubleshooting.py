@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.backends import deploy_echo
-from harness.expect import Expectation, Request, Response, Scene, http, throughout, verify
-from harness.kube import load_manifest, rename_hosts
+from harness.checks.expect import Expectation, Request, Response, Scene, applied, http, throughout, verify
+from harness.checks.manifests import load_manifest, rename_hosts
+from harness.lab.backends import deploy_echo
 
 from .conftest import scene_for
 
@@ -29,10 +29,12 @@ def _through(address: str, label: str, *, reached: bool) -> Expectation:
     )
 
 
-def _lb_services(kube, ns, spec: dict[str, tuple[str, int]]) -> None:
+def _lb_services(kube, ns, spec: dict[str, tuple[str, int]], evidence) -> None:
     for name, (selector, port) in spec.items():
-        kube.apply(
+        applied(
+            kube,
             load_manifest("troubleshooting/echo-lb-service.yaml", name=name, selector=selector, target_port=port),
+            evidence,
             namespace=ns,
         )
 
@@ -41,7 +43,12 @@ def _lb_services(kube, ns, spec: dict[str, tuple[str, int]]) -> None:
 def test_ingress_with_unserved_class_gets_no_address_and_no_route(controller, kube, ns, timeouts, evidence):
     backends = deploy_echo(kube, ns, "orphan-svc")
     scene = scene_for(controller, timeouts, ns, backends=backends, hosts=["orphan.example.com"])
-    kube.apply(rename_hosts(load_manifest("troubleshooting/orphan-ingress.yaml"), dict(scene.hosts)), namespace=ns)
+    applied(
+        kube,
+        rename_hosts(load_manifest("troubleshooting/orphan-ingress.yaml"), dict(scene.hosts)),
+        evidence,
+        namespace=ns,
+    )
 
     def no_address():
         ing = kube.networking.read_namespaced_ingress("orphan", ns)
@@ -56,13 +63,14 @@ def test_ingress_with_unserved_class_gets_no_address_and_no_route(controller, ku
 def test_service_reached_but_no_pod_answers_until_fixed(kube, ns, timeouts, evidence):
     shop = deploy_echo(kube, ns, "shop")  # pods listen on 3000, labelled app=shop
     scene = Scene(address="", timeouts=timeouts, backends={"shop": shop["shop"].pods})
-    _lb_services(kube, ns, BROKEN)
-    addresses = {name: kube.wait_load_balancer(ns, name) for name in BROKEN}
+    _lb_services(kube, ns, BROKEN, evidence)
+    with evidence.check("the broken Services get external addresses"):
+        addresses = {name: kube.wait_load_balancer(ns, name) for name in BROKEN}
     evidence.add("external addresses", addresses)
     for name, address in addresses.items():
         throughout(_through(address, name, reached=False), scene, evidence)
         evidence.add(f"{name} endpoints", kube.endpoint_addresses(ns, name) or "none")
     # the fix the guide points at: selector and targetPort
-    _lb_services(kube, ns, FIXED)
+    _lb_services(kube, ns, FIXED, evidence)
     for name, address in addresses.items():
         verify(_through(address, f"{name} fixed", reached=True), scene, evidence)

@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 import trustme
 
-from harness.probes import Timeouts, eventually, http_get
+from harness.checks.consistency import eventually
+from harness.checks.probes import http_get
+from harness.checks.timeouts import Timeouts
 
 FAST = Timeouts(consistency=20.0, probe_interval=0.1, request=3.0, negative_observation=1.0)
 
@@ -59,6 +61,8 @@ class EchoHandler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+        if getattr(srv, "pods_in_turn", None):
+            srv.pod_name = srv.pods_in_turn.pop(0)  # the last name given keeps answering
         reply = {
             "pod": srv.pod_name,
             "namespace": "unit",
@@ -85,11 +89,17 @@ class Backend:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
         self.server.pod_name = pod_name  # type: ignore[attr-defined]
         self.server.flaky = None  # type: ignore[attr-defined]
+        self.server.pods_in_turn = []  # type: ignore[attr-defined]
         if tls_context is not None:
             self.server.socket = tls_context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def answer_as(self, *pods: str) -> None:
+        """Answer the next requests as these pods in turn (the last one stays):
+        a backend that changes who answers, like a route being reconfigured."""
+        self.server.pods_in_turn = list(pods)  # type: ignore[attr-defined]
 
     def fail_every(self, n: int | None) -> None:
         self.server.flaky = {"n": 0, "every": n} if n else None  # type: ignore[attr-defined]

@@ -1,107 +1,134 @@
-"""Results shaped like a real run's, for the report's own tests."""
+"""Test records shaped like a real run's, made through the real recording
+path (a Recorder, check blocks, the failure a wait raises), for the report's
+own tests."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from harness import report
-from harness.report import Result
+from harness.checks.consistency import WaitTimedOut
+from harness.checks.latency import Summary, measurement
+from harness.report.build import build
+from harness.report.document import ClaimsReport, Run
+from harness.results.errors import CheckFailed
+from harness.results.model import Outcome, Seen, TestRecord
+from harness.results.recorder import Recorder
+from harness.results.store import ExpectedCell
 
 CONTROLLERS = ["nginx", "nginx-inc", "traefik", "traefik-nginx"]
 GUIDE_YAML = "path api-svc receives for /api/users, the guide's YAML"
 OWN_IDIOM = "path api-svc receives for /api/users, the controller's own rewrite annotation"
 PLAIN = "plain HTTP to the guide's TLS host (/api)"
 RETIRED = "ingress-nginx was retired upstream in March 2026 (last release controller-v1.15.1): no fixes"
+REWRITE_TEST = "suites/test_ingress_routing.py::test_rewrite_target_and_what_the_backend_sees"
 
 
-def latency(subject: str, l7_p50: float) -> dict[str, Any]:
-    def path(label: str, p50: float) -> dict[str, Any]:
-        return {
-            "label": label,
-            "requests": 200,
-            "p50_ms": p50,
-            "p95_ms": p50 * 1.5,
-            "p99_ms": p50 * 2,
-            "requests_per_second": round(1000 / p50, 1),
-            "p50_ratio": round(p50 / 0.8, 2),
-            "p95_ratio": round(p50 / 0.8, 2),
-            "p99_ratio": round(p50 / 0.8, 2),
-            "rps_ratio": round(0.8 / p50, 2),
-            "p50_overhead_ms": round(p50 - 0.8, 3),
-        }
+def latency(subject: str, l7_p50: float):
+    def summary(label: str, p50: float) -> Summary:
+        return Summary(label, 200, p50, p50 * 1.5, p50 * 2, round(1000 / p50, 1))
 
-    return {
-        "subject": subject,
-        "paths": [
-            path("L4 LoadBalancer Service, HTTP", 0.8),
-            path(f"L7 {subject}, HTTP", l7_p50),
-            path(f"L7 {subject}, HTTPS terminated", l7_p50 + 0.3),
+    return measurement(
+        subject,
+        [
+            summary("L4 LoadBalancer Service, HTTP", 0.8),
+            summary(f"L7 {subject}, HTTP", l7_p50),
+            summary(f"L7 {subject}, HTTPS terminated", l7_p50 + 0.3),
         ],
-    }
+    )
 
 
-def results() -> list[Result]:
-    t = "suites/test_ingress_routing.py::test_rewrite_target_and_what_the_backend_sees"
+def record(
+    claim: str,
+    subject: str,
+    test: str,
+    *,
+    refused: Seen | None = None,
+    observations: dict[str, str] | None = None,
+    evidence: dict[str, Any] | None = None,
+    known: str = "",
+    suffix: str = "",
+) -> TestRecord:
+    """One test of ``claim`` on ``subject``: one check, which holds or (with
+    ``refused``) runs out of time having seen that."""
+    rec = Recorder((claim,), suffixes=(suffix,) if suffix else ())
+    for topic, value in (observations or {}).items():
+        rec.observe(topic, value)
+    outcome = Outcome.PASSED
+    try:
+        with rec.check("/api/users -> api-svc"):
+            for label, data in (evidence or {}).items():
+                rec.add(label, data)
+            if refused is not None:
+                raise WaitTimedOut(
+                    f"{subject}: GET https://shop-52a63.example.com/api/users -> answered by api-svc",
+                    "3 consecutive successes within 60s",
+                    refused,
+                )
+    except CheckFailed:
+        outcome = Outcome.FAILED
+    out = rec.record(test=f"{test}[{subject}]", subject=subject, outcome=outcome)
+    if known:
+        out.known = {claim: known}
+    return out
+
+
+def results() -> list[TestRecord]:
     out = [
-        Result("ingress-rewrite-target", "nginx", "holds", f"{t}[nginx]", observations={GUIDE_YAML: "/"}),
-        Result(
+        record("ingress-rewrite-target", "nginx", REWRITE_TEST, observations={GUIDE_YAML: "/"}),
+        record(
             "ingress-rewrite-target",
             "nginx-inc",
-            "holds",
-            f"{t}[nginx-inc]",
+            REWRITE_TEST,
             observations={OWN_IDIOM: "/", GUIDE_YAML: "/api/users (class renamed to nginx-inc)"},
         ),
-        Result("ingress-rewrite-target", "traefik", "holds", f"{t}[traefik]", observations={OWN_IDIOM: "/"}),
-        Result(
+        record("ingress-rewrite-target", "traefik", REWRITE_TEST, observations={OWN_IDIOM: "/"}),
+        record(
             "ingress-rewrite-target",
             "traefik-nginx",
-            "does not hold",
-            f"{t}[traefik-nginx]",
-            reason="traefik-nginx: GET https://shop-52a63.example.com/api/users -> answered by api-svc: expected 3 "
-            "consecutive successes within 60s; last seen: GET https://shop-52a63.example.com/api/users: status 400, "
-            "wanted 200 from api-svc",
-            notes=["known refutation: answers 400 for /api/users"],
+            REWRITE_TEST,
+            refused=Seen("status 400, wanted 200 from api-svc", status=400),
             observations={GUIDE_YAML: "check failed: status 400, wanted 200 from api-svc"},
+            known="answers 400 for /api/users",
         ),
-        Result("lb-l4-reach", "metallb", "holds", "suites/test_loadbalancer.py::test_tcp"),
+        record("lb-l4-reach", "metallb", "suites/test_loadbalancer.py::test_tcp"),
     ]
-    for subject, plain in zip(
-        CONTROLLERS,
-        [
-            "308 redirect to https://shop.example.com/api",
-            "301 redirect to https://shop.example.com:443/api",
-            "200 from api-svc-66d86c9c5f-c8z4z",
-            "308 redirect to https://shop.example.com/api",
-        ],
-        strict=True,
-    ):
-        out.append(Result("ingress-host-path-routing", subject, "holds", "h", observations={PLAIN: plain}))
+    plain = [
+        "308 redirect to https://shop-1a2b3.example.com/api",
+        "301 redirect to https://shop-4c5d6.example.com:443/api",
+        "200 from api-svc-66d86c9c5f-c8z4z",
+        "308 redirect to https://shop-7e8f9.example.com/api",
+    ]
+    suffixes = ["1a2b3", "4c5d6", "9a9a9", "7e8f9"]
+    for subject, seen, suffix in zip(CONTROLLERS, plain, suffixes, strict=True):
+        out.append(record("ingress-host-path-routing", subject, "h", observations={PLAIN: seen}, suffix=suffix))
         out.append(
-            Result(
+            record(
                 "rewrite-keep-subpath",
                 subject,
-                "holds",
                 "c",
                 observations={"path api-svc receives for /api/users, the corrected snippet": "/users"},
             )
         )
         out.append(
-            Result(
+            record(
                 "performance-l4-vs-l7",
                 subject,
-                "holds",
                 "p",
-                evidence=[{"label": "latency", "data": latency(subject, 1.5 + CONTROLLERS.index(subject) * 0.2)}],
+                evidence={"latency": latency(subject, 1.5 + CONTROLLERS.index(subject) * 0.2)},
             )
         )
     return out
 
 
-def document(**kw: Any) -> dict[str, Any]:
-    return report.build(
+RUN = Run(kind="v0.30.0", kubernetes="v1.34.0", addons={"traefik": "v3.7.13"})
+
+
+def document(*, expected: set[tuple[str, str]] = frozenset(), interrupted: bool = False) -> ClaimsReport:  # type: ignore[assignment]
+    return build(
         results(),
         controllers=CONTROLLERS,
-        run={"kind": "v0.30.0", "kubernetes": "v1.34.0", "addons": {"traefik": "v3.7.13"}},
+        run=RUN,
         subject_notes={"nginx": RETIRED},
-        **kw,
+        expected=[ExpectedCell(c, s, "t") for c, s in sorted(expected)],
+        interrupted=interrupted,
     )

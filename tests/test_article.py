@@ -12,8 +12,9 @@ import yaml
 
 from harness.article import derive, extract, flat, report, run
 from harness.article.cli import command, parser
-from harness.claims import Verdict
-from harness.kube import load_manifest
+from harness.checks.manifests import load_manifest
+from harness.results.model import Outcome, TestRecord, Transcript, Verdict
+from harness.results.recorder import Recorder
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
 GUIDE = ARTICLES / "kubernetes-ingress-vs-load-balancer.md"
@@ -266,11 +267,15 @@ def test_the_guides_load_balancer_service():
     assert (row.request.protocol, row.request.port, row.response.backend) == ("tcp", 1883, "tcp-app")
 
 
-def test_udp_ports_and_foreign_load_balancer_classes_are_not_checkable():
+def test_udp_ports_are_checked_by_a_datagram_and_foreign_load_balancer_classes_are_not_checkable():
     p = plan_on(at("gateway.md", 62), None)
     by_text = {c.text: c for c in p.checks}
-    assert by_text["port 53/UDP answers"].not_checkable.startswith("article mode does not derive UDP checks yet")
-    assert by_text["port 53/TCP reaches dns's pods"].rows[0].request.port == 53
+    (udp,) = by_text["port 53/UDP answers a datagram from dns's pods"].rows
+    assert (udp.request.protocol, udp.request.port, udp.response.backend) == ("udp", 53, "dns")
+    # TCP 53 beside UDP 53 on the same pods: the UDP echo (CoreDNS) answers both, the TCP probe asks it over TCP
+    (tcp,) = by_text["port 53/TCP reaches dns's pods"].rows
+    assert (tcp.request.port, tcp.request.until, tcp.request.payload[2:]) == (53, None, udp.request.payload)
+    assert [(x.protocol, x.mode) for x in p.backends[0].ports] == [("UDP", "udp"), ("TCP", "dns-tcp")]
     (s,) = extract.extract(
         "```yaml\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  type: LoadBalancer\n"
         "  loadBalancerClass: service.k8s.aws/nlb\n  selector: {app: s}\n  ports: [{port: 80}]\n```"
@@ -377,68 +382,45 @@ def test_a_supplied_gateway_joins_its_listeners():
 # --------------------------------------------------------------------------
 
 
-def _outcome(check: str, verdict: str, claim: str | None = None, reason: str = "") -> dict:
-    return {"check": check, "kind": "routes", "verdict": verdict, "reason": reason, "evidence": [], "claim": claim}
+def _record(subject: str, *, refused: str = "") -> TestRecord:
+    """What article mode records for the guide's Ingress on one subject: one routing check."""
+    rec = Recorder()
+    with rec.check("Ingress web-gateway: /api -> api-svc", claims=("ingress-host-path-routing",), soft=True):
+        assert not refused, refused
+    return rec.record(test=f"t[{subject}]", subject=subject, outcome=Outcome.PASSED, line=159)
 
 
 def test_report_per_snippet_with_bad_snippets_and_the_claims_comparison(tmp_path):
-    snippets_ = [
-        {"line": 9, "source": "fenced", "objects": [], "bad": "malformed YAML at line 13: x", "subjects": []},
-        {
-            "line": 159,
-            "source": "flattened",
-            "objects": ["Ingress web-gateway"],
-            "bad": "",
-            "subjects": ["nginx", "traefik-nginx"],
-            "guide": "guide/web-gateway-ingress.yaml",
-            "claims": ["ingress-host-path-routing"],
-        },
+    summaries = [
+        report.SnippetSummary(9, "fenced", (), bad="malformed YAML at line 13: x"),
+        report.SnippetSummary(
+            159,
+            "flattened",
+            ("Ingress web-gateway",),
+            subjects=("nginx", "traefik-nginx"),
+            guide="guide/web-gateway-ingress.yaml",
+            claims=("ingress-host-path-routing",),
+        ),
     ]
-    report.record(
-        tmp_path,
-        "r1",
-        "L159-nginx",
-        {
-            "line": 159,
-            "subject": "nginx",
-            "outcomes": [
-                _outcome("Ingress web-gateway: /api -> api-svc", Verdict.HOLDS.value, "ingress-host-path-routing")
-            ],
-        },
-    )
-    report.record(
-        tmp_path,
-        "r1",
-        "L159-traefik-nginx",
-        {
-            "line": 159,
-            "subject": "traefik-nginx",
-            "outcomes": [
-                _outcome(
-                    "Ingress web-gateway: /api -> api-svc",
-                    Verdict.DOES_NOT_HOLD.value,
-                    "ingress-host-path-routing",
-                    "status 400, wanted 200 from api-svc",
-                )
-            ],
-        },
-    )
+    records = [_record("nginx"), _record("traefik-nginx", refused="status 400, wanted 200 from api-svc")]
     claims = {
-        ("ingress-host-path-routing", "nginx"): {"verdict": "holds", "reason": ""},
-        ("ingress-host-path-routing", "traefik-nginx"): {"verdict": "holds", "reason": ""},
-        ("ingress-host-path-routing", "traefik"): {"verdict": "holds", "reason": ""},
+        ("ingress-host-path-routing", "nginx"): (Verdict.HOLDS, ""),
+        ("ingress-host-path-routing", "traefik-nginx"): (Verdict.HOLDS, ""),
+        ("ingress-host-path-routing", "traefik"): (Verdict.HOLDS, ""),
     }
-    doc = report.build("a.md", snippets_, report.load(tmp_path, "r1"), claims=claims, claims_source="this run")
-    assert doc["summary"] == {"holds": 1, "does not hold": 1, "not checkable here": 0, "bad snippets": 1, "snippets": 2}
-    rows = {(c["subject"], c["agrees"]) for c in doc["comparison"]["rows"]}
+    doc = report.build("a.md", summaries, records, claims=claims, claims_source="this run")
+    assert doc.counts == {Verdict.HOLDS: 1, Verdict.DOES_NOT_HOLD: 1, Verdict.ERROR: 0, Verdict.NOT_CHECKABLE: 0}
+    assert (doc.bad, len(doc.snippets)) == (1, 2)
+    rows = {(c.subject, c.agrees) for c in doc.comparison}
     assert rows == {("nginx", True), ("traefik-nginx", False), ("traefik", None)}
-    differs = next(c for c in doc["comparison"]["rows"] if c["agrees"] is False)
-    assert "status 400" in differs["why"] and "the claims suite checks" in differs["why"]
-    json_path, md_path = report.write(tmp_path, "r1", doc)
+    differs = next(c for c in doc.comparison if c.agrees is False)
+    assert "status 400" in differs.why and "the claims suite checks" in differs.why
+    json_path, md_path = report.write(tmp_path, doc)
     md = md_path.read_text()
     assert "| 9 | - | - | the snippet | **bad snippet** | malformed YAML at line 13: x |" in md
     assert "| 159 | Ingress web-gateway | traefik-nginx | Ingress web-gateway: /api -> api-svc | DOES NOT HOLD |" in md
-    assert json.loads(json_path.read_text())["schema"] == report.SCHEMA
+    data = json.loads(json_path.read_text())
+    assert data["schema"] == report.SCHEMA and data["summary"]["does not hold"] == 1
 
 
 def test_the_guides_snippets_are_recognised_as_its_own_yaml():
@@ -473,12 +455,22 @@ def test_cli_bad_input_is_one_line(capsys):
 
 
 def test_report_prints_a_transcripts_last_observation():
-    from harness.probes import Transcript
+    from harness.results.model import Attempt, CheckRecord, EvidenceItem
 
-    t = Transcript("nginx: GET https://shop/api -> answered by api-svc")
-    t.record(False, "tls-verify: self-signed certificate")
-    t.record(True, {"status": 200, "pod": "echo-api-svc-1"})
-    o = _outcome("Ingress web-gateway: /api -> api-svc", Verdict.HOLDS.value)
-    o["evidence"] = [{"label": "/api -> api-svc", "data": t.evidence()}]
-    line = report._evidence(o)
+    t = Transcript(
+        "nginx: GET https://shop/api -> answered by api-svc",
+        2,
+        1,
+        (
+            Attempt(1, False, "tls-verify: self-signed certificate"),
+            Attempt(2, True, {"status": 200, "pod": "echo-api-svc-1"}),
+        ),
+    )
+    c = CheckRecord(
+        "Ingress web-gateway: /api -> api-svc",
+        (),
+        Verdict.HOLDS,
+        evidence=(EvidenceItem("/api -> api-svc", transcript=t),),
+    )
+    line = report._evidence(c)
     assert line == '/api -> api-svc: 2 observation(s), last {"pod": "echo-api-svc-1", "status": 200}'

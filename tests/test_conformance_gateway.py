@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.addons import gateway_api, gateway_conformance
 from harness.conformance import catalogue as cat
 from harness.conformance import gateway as gw
 from harness.conformance import model, setups
 from harness.conformance.cli import Usage, preflight_images
 from harness.conformance.published import REPORTS, claimed_profiles
+from harness.lab.addons import ADDONS, gateway_api, gateway_conformance
 from harness.options import ROOT
 
 DATA = Path(__file__).resolve().parent / "data" / "conformance"
@@ -94,7 +94,7 @@ def test_a_missing_image_is_one_line_naming_it_and_who_needs_it(tmp_path):
     present = [
         i
         for n in ("metallb", "gateway_api", "gateway_api_conformance", "envoy_gateway")
-        for i in __import__("harness.addons", fromlist=["ADDONS"]).ADDONS[n].images()
+        for i in ADDONS[n].images()
         if i != gateway_conformance.ECHO_DEV3_IMAGE
     ]
     index = {}

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import socket
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
-from harness.backends import cert_sha256
-from harness.expect import (
+from harness.checks.consistency import WaitTimedOut
+from harness.checks.expect import (
     DEFAULT_CERTIFICATE,
     GRPC_UNIMPLEMENTED,
     Expectation,
@@ -27,7 +26,11 @@ from harness.expect import (
     verify,
     verify_all,
 )
-from harness.probes import CheckFailed, Timeouts
+from harness.checks.timeouts import Timeouts
+from harness.lab.backends import cert_sha256
+from harness.results.errors import CheckFailed
+from harness.results.model import FailureKind, Transcript, Verdict
+from harness.results.recorder import Recorder
 
 BACKENDS = {
     "api-svc": ["api-svc-pod"],
@@ -48,12 +51,9 @@ ROUTES = [
 ]
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, Any]] = []
-
-    def add(self, label: str, data: Any) -> None:
-        self.items.append((label, data))
+def transcripts(rec: Recorder) -> list[tuple[str, Transcript]]:
+    """(label, transcript) of each check the recorder judged."""
+    return [(c.label, e.transcript) for c in rec.checks for e in c.evidence if e.transcript is not None]
 
 
 @pytest.fixture
@@ -90,21 +90,22 @@ def quick(scene: Scene) -> Scene:
 
 
 def test_a_table_of_routes_holds_with_transcripts(traefik, scene):
-    sink = Sink()
-    seen = verify_all([on(traefik["http"], r) for r in ROUTES], scene, sink)
+    rec = Recorder()
+    seen = verify_all([on(traefik["http"], r) for r in ROUTES], scene, rec)
     assert [s.status for s in seen] == [200, 200, 200, 404]
     assert seen[0].echo["path"] == "/" and seen[0].echo["pod"] == "api-svc-pod"
-    labels = [lbl for lbl, _ in sink.items]
+    assert [c.verdict for c in rec.checks] == [Verdict.HOLDS] * 4
+    labels = [lbl for lbl, _ in transcripts(rec)]
     assert labels == [
         "shop.example.com/api/users -> api-svc",
         "shop.example.com/cart -> frontend-svc",
         "blog.example.com/ -> blog-svc",
         "nobody.example.com/ -> 404",
     ]
-    transcript = sink.items[0][1]
-    assert transcript["check"].startswith("traefik: GET http://shop.example.com/api/users at 127.0.0.1:")
-    assert transcript["attempts"] == 3 and transcript["failures"] == 0
-    assert transcript["last"][-1]["detail"]["echo"]["pod"] == "api-svc-pod"
+    transcript = transcripts(rec)[0][1]
+    assert transcript.check.startswith("traefik: GET http://shop.example.com/api/users at 127.0.0.1:")
+    assert transcript.attempts == 3 and transcript.failures == 0
+    assert transcript.last[-1].detail["echo"]["pod"] == "api-svc-pod"
 
 
 @pytest.mark.parametrize(
@@ -120,10 +121,40 @@ def test_a_table_of_routes_holds_with_transcripts(traefik, scene):
     ],
 )
 def test_a_row_that_does_not_match_fails_with_what_was_seen(traefik, scene, row, message):
+    rec = Recorder(("ingress-host-path-routing",))
     with pytest.raises(CheckFailed) as info:
+        verify(on(traefik["http"], row), quick(scene), rec)
+    failed = info.value.failed
+    assert message in failed.seen.text and message in failed.reason
+    assert failed.seen.status == 200 and failed.seen.pod in ("api-svc-pod", "blog-pod")
+    assert failed.transcript is not None and failed.transcript.failures >= 1
+    assert failed.claims == ("ingress-host-path-routing",)
+    (check,) = rec.checks
+    assert check.verdict is Verdict.DOES_NOT_HOLD and check.failed is failed
+    # without a recorder nothing judges it: the wait that ran out is all there is
+    with pytest.raises(WaitTimedOut):
         verify(on(traefik["http"], row), quick(scene))
-    assert message in str(info.value)
-    assert info.value.transcript is not None and info.value.transcript.evidence()["failures"] >= 1
+
+
+def test_a_wrong_backend_before_the_streak_fails_the_check(backends, fast_timeouts):
+    """A 200 from another Service seen once, then the right one three times
+    in a row: the misroute is not forgotten (the Gateway API conformance
+    rule); within a settle window after an update it is tolerated."""
+    api = backends["api-svc-pod"]
+    scene = Scene(address="127.0.0.1", timeouts=fast_timeouts, backends={"api-svc": ["api-svc-pod"]})
+    row = Expectation(Request("http", "shop.example.com", "/api", port=api.port), Response(backend="api-svc"))
+    api.answer_as("frontend-svc-pod", "api-svc-pod")
+    rec = Recorder()
+    with pytest.raises(CheckFailed) as info:
+        verify(row, scene, rec)
+    failed = info.value.failed
+    assert failed.kind is FailureKind.MISROUTE
+    assert failed.seen.pod == "frontend-svc-pod" and [m.pod for m in failed.misroutes] == ["frontend-svc-pod"]
+    assert failed.transcript is not None and failed.transcript.attempts == 1  # failed at once, no streak waited for
+    # the same after an update, with a settle window: the old backend answering first is tolerated
+    api.answer_as("frontend-svc-pod", "api-svc-pod")
+    assert verify(row, scene, Recorder(), settle=30).echo["pod"] == "api-svc-pod"
+    api.answer_as("api-svc-pod")
 
 
 def test_https_certificate_by_fingerprint_and_plain_http_behind(traefik, scene):
@@ -146,18 +177,18 @@ def test_https_certificate_by_fingerprint_and_plain_http_behind(traefik, scene):
     blog_sha = cert_sha256(traefik["certs"]["blog"])
     verify(on(traefik["https"], https("blog.guide", "/", backend="blog-svc", certificate=blog_sha)), scene)
     wrong = on(traefik["https"], https("shop.guide", "/", certificate="blog-tls"))
-    with pytest.raises(CheckFailed, match="not the certificate blog-tls"):
+    with pytest.raises(WaitTimedOut, match="not the certificate blog-tls"):
         verify(wrong, quick(scene))
 
 
 def test_default_certificate_for_a_name_without_one(traefik, scene):
     row = on(traefik["https"], https("stranger.example.com", status=None, certificate=DEFAULT_CERTIFICATE))
-    sink = Sink()
-    seen = verify(row, scene, sink)
+    rec = Recorder()
+    seen = verify(row, scene, rec)
     assert seen["common_name"] == "TRAEFIK DEFAULT CERT"
-    assert sink.items[0][0] == "SNI stranger.example.com -> default certificate"
+    assert rec.checks[0].label == "SNI stranger.example.com -> default certificate"
     other = replace(quick(scene), default_certificate_cn="Kubernetes Ingress Controller Fake Certificate")
-    with pytest.raises(CheckFailed, match="not the default"):
+    with pytest.raises(WaitTimedOut, match="not the default"):
         verify(row, other)
 
 
@@ -176,7 +207,7 @@ def test_backend_terminating_tls_itself(sni_server, ca, fast_timeouts):
     )
     r = verify(row, scene)
     assert r.echo["tls"]["serverName"] == "shop.example.com"
-    with pytest.raises(CheckFailed, match="TLS did not end in front of it"):
+    with pytest.raises(WaitTimedOut, match="TLS did not end in front of it"):
         verify(Expectation(row.request, Response(backend="tls-app", backend_tls=False)), quick(scene))
 
 
@@ -188,28 +219,31 @@ def test_redirect_location_with_the_scene_host(traefik, scene):
 
 
 def test_never_answered_holds_through_the_window_and_fails_fast(traefik, scene):
-    sink = Sink()
+    rec = Recorder()
     unrouted = on(traefik["http"], http("nobody.example.com", "/", status=None, backend="api-svc", reached=False))
-    t = throughout(unrouted, scene, sink, window=0.5)
-    assert len(t.attempts) >= 2 and all(a.ok for a in t.attempts)
-    assert sink.items[0][0] == "nobody.example.com/ not answered by api-svc"
+    t = throughout(unrouted, scene, rec, window=0.5)
+    assert t.attempts >= 2 and all(a.ok for a in t.last)
+    assert rec.checks[0].label == "nobody.example.com/ not answered by api-svc"
     # a closed port meets "not answered" too, and says how it failed
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
     t = throughout(on(closed, unrouted), scene, window=0.3)
-    assert t.attempts[0].detail == "refused: connection refused"
+    assert t.last[0].detail == "refused: connection refused"
     # ... while a route that does reach the backend stops it at once
     routed = on(traefik["http"], http("shop.guide", "/api", status=None, backend="api-svc", reached=False))
-    with pytest.raises(CheckFailed, match="stopped holding after 1 observations: .* answered by pod api-svc-pod"):
-        throughout(routed, scene, window=30)
+    with pytest.raises(CheckFailed) as info:
+        throughout(routed, scene, Recorder(), window=30)
+    failed = info.value.failed
+    assert failed.kind is FailureKind.UNEXPECTED_ANSWER and failed.seen.pod == "api-svc-pod"
+    assert "it stopped after 1 observations" in failed.expected and failed.transcript.attempts == 1
 
 
 def test_never_with_a_status_check_beside_it(traefik, scene):
     row = on(traefik["http"], http("nobody.example.com", status=None, backend="blog-svc", reached=False))
     t = throughout(row, scene, window=0.3, also=lambda: "still no address")
-    assert t.attempts[0].detail["also"] == "still no address"
-    with pytest.raises(CheckFailed, match="address appeared"):
+    assert t.last[0].detail["also"] == "still no address"
+    with pytest.raises(WaitTimedOut, match="address appeared"):
         throughout(row, scene, window=30, also=lambda: (_ for _ in ()).throw(AssertionError("address appeared")))
 
 
@@ -221,8 +255,8 @@ def test_tcp_and_udp_through_traefik(traefik, scene):
     udp = Expectation(Request("udp", port=traefik["udp"], payload=b"ping"), Response(reply=b"udp-pod:ping"))
     verify(udp, scene)
     wrong = Expectation(Request("tcp", port=traefik["tcp"]), Response(pods=frozenset({"other-pod"})))
-    with pytest.raises(CheckFailed, match="answered by 'tcp-app-pod'"):
-        verify(wrong, quick(scene))
+    with pytest.raises(WaitTimedOut, match="answered by 'tcp-app-pod'"):
+        verify(wrong, quick(scene), settle=60)
 
 
 def test_grpc_rows_against_a_real_grpc_server(grpc_echo, scene):
@@ -243,10 +277,11 @@ def test_grpc_rows_against_a_real_grpc_server(grpc_echo, scene):
         unrouted = grpc("grpc.guide", method, port=grpc_echo["port"], status=GRPC_UNIMPLEMENTED)
         assert verify(unrouted, at).code_name == "UNIMPLEMENTED"
     wrong = grpc("grpc.guide", "/harness.test.Echo/Say", port=grpc_echo["port"], backend="api-svc")
-    with pytest.raises(CheckFailed, match="answered by grpc-echo-pod, wanted a pod of api-svc"):
+    with pytest.raises(WaitTimedOut, match="answered by grpc-echo-pod, wanted a pod of api-svc") as info:
         verify(wrong, quick(at))
+    assert info.value.failure is FailureKind.MISROUTE
     closed = grpc("grpc.guide", "/harness.test.Echo/Say", port=closed_port(), backend="grpc-echo")
-    with pytest.raises(CheckFailed, match="timeout|refused"):
+    with pytest.raises(WaitTimedOut, match="timeout|refused"):
         verify(closed, quick(at))
 
 
@@ -269,7 +304,7 @@ def test_latency_rounds_are_interleaved_and_paired(traefik, backends):
     """Two real paths measured in the same rounds: one straight to a backend,
     one through the real Traefik in front of it; each gets its own times, and
     the paired difference is the proxy's cost, request by request."""
-    from harness import latency
+    from harness.checks import latency
 
     direct = latency.Path("direct", "127.0.0.1", backends["blog-pod"].port)
     proxied = latency.Path("through traefik", "127.0.0.1", traefik["http"])
@@ -279,3 +314,27 @@ def test_latency_rounds_are_interleaved_and_paired(traefik, backends):
     assert latency.paired_median_difference([3.0, 5.0, 4.0], [1.0, 1.0, 1.0]) == 3.0
     with pytest.raises(latency.LatencyError, match="answered 404"):
         latency.measure_rounds([(proxied, "nobody.example.com")], n=1, warmup=0)
+
+
+def test_a_pod_of_the_expected_deployment_missing_from_the_scene_is_the_harness_s_mistake(backends, fast_timeouts):
+    """Two replicas, the scene read when one was ready: the second answering
+    is not a misroute of the guide's objects but a stale scene, said as a
+    harness error (never a refutation)."""
+    from harness.results.errors import HarnessError
+
+    api = backends["api-svc-pod"]
+    scene = Scene(address="127.0.0.1", timeouts=fast_timeouts, backends={"udp-echo": ["udp-echo-66d57b9c66-sc7rm"]})
+    row = Expectation(Request("http", "x.example.com", port=api.port), Response(backend="udp-echo"))
+    api.answer_as("udp-echo-66d57b9c66-t766p")
+    try:
+        with pytest.raises(HarnessError, match="a pod of its own Deployment that the scene does not list"):
+            verify(row, scene, Recorder())
+        # a pod of another Deployment whose name starts the same (app-1-unready for app-1) is a misroute
+        scene = Scene(address="127.0.0.1", timeouts=fast_timeouts, backends={"app-1": ["app-1-66d57b9c66-sc7rm"]})
+        api.answer_as("app-1-unready-5b7c9d8f6c-x2x9k")
+        row = Expectation(Request("http", "x.example.com", port=api.port), Response(backend="app-1"))
+        with pytest.raises(CheckFailed) as info:
+            verify(row, scene, Recorder())
+        assert info.value.failed.kind is FailureKind.MISROUTE
+    finally:
+        api.answer_as("api-svc-pod")

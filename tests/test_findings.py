@@ -3,67 +3,98 @@ that differ, staleness, each with the corrections checked on the same run."""
 
 from __future__ import annotations
 
-import dataclasses
+from report_samples import CONTROLLERS, PLAIN, REWRITE_TEST, document, record, results
 
-from report_samples import CONTROLLERS, document, results
+from harness.report.build import build
+from harness.report.document import Finding, FindingKind
+from harness.report.markdown import render_markdown
+from harness.results.model import Seen, Verdict
 
-from harness import report
 
-
-def _by_kind(doc):
-    out: dict[str, list] = {}
-    for f in doc["findings"]:
-        out.setdefault(f["kind"], []).append(f)
+def _by_kind(doc) -> dict[FindingKind, list[Finding]]:
+    out: dict[FindingKind, list[Finding]] = {}
+    for f in doc.findings:
+        out.setdefault(f.kind, []).append(f)
     return out
 
 
 def test_findings_come_from_the_results():
     doc = document()
     kinds = _by_kind(doc)
-    (refuted,) = kinds["does not hold"]
-    assert refuted["subjects"] == ["traefik-nginx"] and "status 400, wanted 200" in refuted["text"]
-    assert "answers 400 for /api/users" in refuted["text"]
-    (risky,) = kinds["risky YAML"]
-    assert risky["subjects"] == ["nginx", "nginx-inc", "traefik"]
-    (correction,) = risky["corrections"]
-    assert correction["verdicts"] == {s: "holds" for s in CONTROLLERS}
-    assert correction["manifests"]["nginx-inc"] == "corrections/rewrite-keep-subpath-nginx-inc.yaml"
-    differ = {f["title"] for f in kinds["controllers differ"]}
+    (refuted,) = kinds[FindingKind.DOES_NOT_HOLD]
+    assert refuted.subjects == ("traefik-nginx",) and "status 400, wanted 200" in refuted.text
+    assert refuted.claim == "ingress-rewrite-target" and "answers 400 for /api/users" in refuted.text
+    # the correction of the claim whose expectation failed is attached to the refutation
+    assert [c.id for c in refuted.corrections] == ["rewrite-keep-subpath"]
+    (risky,) = kinds[FindingKind.RISKY_YAML]
+    assert risky.subjects == ("nginx", "nginx-inc", "traefik")
+    (correction,) = risky.corrections
+    assert correction.verdicts == {s: Verdict.HOLDS for s in CONTROLLERS}
+    assert correction.manifests["nginx-inc"] == "corrections/rewrite-keep-subpath-nginx-inc.yaml"
+    differ = {f.title for f in kinds[FindingKind.CONTROLLERS_DIFFER]}
     assert differ == {
         "Controllers differ: path api-svc receives for /api/users, the guide's YAML.",
         "Controllers differ: plain HTTP to the guide's TLS host (/api).",
     }
-    guide_yaml = next(f for f in kinds["controllers differ"] if "guide's YAML" in f["title"])
-    assert "nginx: /;" in guide_yaml["text"] and "traefik-nginx: check failed: status 400" in guide_yaml["text"]
-    (stale,) = kinds["stale"]
-    assert stale["title"] == "Stale: nginx was retired upstream in March 2026."
+    guide_yaml = next(f for f in kinds[FindingKind.CONTROLLERS_DIFFER] if "guide's YAML" in f.title)
+    assert "nginx: /;" in guide_yaml.text and "traefik-nginx: check failed: status 400" in guide_yaml.text
+    # compared with the generated host names normalised: nginx and traefik-nginx both redirect to the same place
+    plain = next(f for f in kinds[FindingKind.CONTROLLERS_DIFFER] if PLAIN in f.title)
+    assert "nginx: 308 redirect to https://shop.example.com/api;" in plain.text
+    assert "traefik-nginx: 308 redirect to https://shop.example.com/api" in plain.text
+    (stale,) = kinds[FindingKind.STALE]
+    assert stale.title == "Stale: nginx was retired upstream in March 2026."
     # findings come first: refutations, then risky YAML, then differences, then staleness
-    assert [f["kind"] for f in doc["findings"]][0] == "does not hold"
-    assert [f["kind"] for f in doc["findings"]][-1] == "stale"
+    assert doc.findings[0].kind is FindingKind.DOES_NOT_HOLD and doc.findings[-1].kind is FindingKind.STALE
+
+
+def test_one_failure_on_two_controllers_is_not_a_difference():
+    """The same refusal seen through each test's own host name and address is
+    one behaviour: normalised before controllers are compared."""
+    topic = "plain HTTP to the guide's TLS host (/api)"
+    recs = [
+        record(
+            "ingress-host-path-routing",
+            "nginx",
+            "h",
+            suffix="1a2b3",
+            observations={topic: "308 redirect to https://shop-1a2b3.example.com/api from 172.18.255.200"},
+        ),
+        record(
+            "ingress-host-path-routing",
+            "traefik",
+            "h",
+            suffix="9f8e7",
+            observations={topic: "308 redirect to https://shop-9f8e7.example.com/api from 172.18.255.201"},
+        ),
+    ]
+    doc = build(recs, controllers=["nginx", "traefik"])
+    assert not [f for f in doc.findings if f.kind is FindingKind.CONTROLLERS_DIFFER]
 
 
 def test_no_finding_without_the_result_behind_it():
     """The rules read results: when every controller behaves the same and
     nothing is refuted, the same catalog gives no such findings."""
     same = [
-        dataclasses.replace(r, verdict="holds", reason="", notes=[], observations={})
-        if r.claim in ("ingress-rewrite-target", "ingress-host-path-routing")
+        record(r.claims[0], r.subject, r.test)
+        if r.claims[0] in ("ingress-rewrite-target", "ingress-host-path-routing")
         else r
         for r in results()
     ]
-    doc = report.build(same, controllers=CONTROLLERS, run={})
-    assert doc["findings"] == []
+    doc = build(same, controllers=CONTROLLERS)
+    assert doc.findings == []
 
 
 def test_a_failing_correction_shows_its_verdict():
     rs = [
-        dataclasses.replace(r, verdict="does not hold", reason="last seen: status 404")
-        if r.claim == "rewrite-keep-subpath" and r.subject == "traefik-nginx"
+        record("rewrite-keep-subpath", "traefik-nginx", "c", refused=Seen("status 404", status=404))
+        if r.claims[0] == "rewrite-keep-subpath" and r.subject == "traefik-nginx"
         else r
         for r in results()
     ]
-    doc = report.build(rs, controllers=CONTROLLERS, run={})
-    risky = next(f for f in doc["findings"] if f["kind"] == "risky YAML")
-    assert risky["corrections"][0]["verdicts"]["traefik-nginx"] == "does not hold"
-    md = report.render_markdown(doc)
+    doc = build(rs, controllers=CONTROLLERS)
+    risky = next(f for f in doc.findings if f.kind is FindingKind.RISKY_YAML)
+    assert risky.corrections[0].verdicts["traefik-nginx"] is Verdict.DOES_NOT_HOLD
+    md = render_markdown(doc)
     assert "traefik-nginx: DOES NOT HOLD" in md
+    assert REWRITE_TEST

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.addons import ADDONS
+from harness.lab.addons import ADDONS
+from harness.lab.sources import Archive, SourceError, _sha256
 from harness.options import ROOT
-from harness.sources import Archive, SourceError, _sha256
 from images.recipes import RECIPES
 
 
@@ -64,7 +64,7 @@ def test_the_project_pins_match_the_shared_archives():
     for line in tsv.read_text().splitlines()[1:]:
         name, ref, _up, _commit, sha, *_ = line.split("\t")
         published[f"{name}-{ref}"] = sha
-    from harness.addons import ingress_nginx, nginx_inc
+    from harness.lab.addons import ingress_nginx, nginx_inc
     from images.recipes.ingress_nginx import LUA_SOURCES
 
     pinned = [ingress_nginx.SOURCE, nginx_inc.SOURCE, *LUA_SOURCES]
@@ -96,7 +96,7 @@ def test_ingress_nginx_template_gets_debians_dynamic_modules_once():
     """The controller's own template, from the pinned archive, loads the six
     modules Debian builds as dynamic ones right after its pid line, and is
     otherwise unchanged."""
-    from harness.addons import ingress_nginx
+    from harness.lab.addons import ingress_nginx
     from images.recipes.ingress_nginx import LOAD_MODULES, patched_template
 
     original = _shared(ingress_nginx.SOURCE).read("rootfs/etc/nginx/template/nginx.tmpl")
@@ -111,7 +111,7 @@ def test_ingress_nginx_template_gets_debians_dynamic_modules_once():
 
 
 def test_nic_template_loads_the_stream_module_after_njs():
-    from harness.addons import nginx_inc
+    from harness.lab.addons import nginx_inc
     from images.recipes.nginx_inc import NJS_LINE, STREAM_LINE, patched_main_template
 
     original = _shared(nginx_inc.SOURCE).read("internal/configs/version1/nginx.tmpl")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.ingress2gateway import INGRESS2GATEWAY, adapt, convert
-from harness.kube import load_manifest
+from harness.checks.manifests import load_manifest
+from harness.lab.ingress2gateway import INGRESS2GATEWAY, adapt, convert
 
 
 @pytest.fixture(scope="module")

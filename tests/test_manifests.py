@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.kube import MANIFESTS, ManifestError, load_manifest, parse_manifest, rename_hosts, unique_host
+from harness.checks.manifests import MANIFESTS, ManifestError, load_manifest, parse_manifest, rename_hosts, unique_host
 
 GUIDE = "../shared/guide/kubernetes-ingress-vs-load-balancer.txt"
 
@@ -72,7 +72,7 @@ def test_broken_manifests_are_named():
 def test_rename_hosts_leaves_the_file_alone():
     docs = load_manifest("guide/web-gateway-ingress.yaml")
     host = unique_host("t-test-abc-1a2b3", "shop.example.com")
-    assert host == "shop-1a2b3.example.com"
+    assert host == "shop.example-1a2b3.com"
     renamed = rename_hosts(docs, {"shop.example.com": host})
     assert renamed[0]["spec"]["rules"][0]["host"] == host
     assert renamed[0]["spec"]["tls"][0]["hosts"] == [host]
@@ -90,7 +90,7 @@ def test_addon_manifests_render():
 def test_metallb_pools_of_differently_named_clusters_rarely_overlap():
     import ipaddress
 
-    from harness.addons.metallb import POOL_SIZE, pool_range
+    from harness.lab.addons.metallb import POOL_SIZE, pool_range
 
     kind_net = ipaddress.IPv4Network("172.18.0.0/16")
     ranges = {name: pool_range(kind_net, name) for name in ("exposure-harness", "a", "b", "c", "d", "e")}

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import trustme
 
-from harness import offline
-from harness.cluster import ClusterError
+from harness.lab import offline
+from harness.lab.cluster import ClusterError
 
 
 def _closed_port() -> int:
@@ -70,3 +70,15 @@ def test_missing_images_are_listed(tmp_path):
     (tmp_path / "index.json").write_text('{"images": {"traefik:v3.7.13": "traefik.tar"}}')
     missing = offline.missing_images(tmp_path, ["traefik:v3.7.13", "quay.io/metallb/speaker:v0.15.3"], "no/such:node")
     assert missing == ["no/such:node", "quay.io/metallb/speaker:v0.15.3"]
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"pictures": {}}', '{"images": ["traefik.tar"]}'])
+def test_a_corrupt_image_index_is_one_line_not_nothing_built(tmp_path, text):
+    from harness.lab.addons import image_index
+    from harness.results.errors import HarnessError
+
+    assert image_index(tmp_path) == {}  # nothing built there yet
+    (tmp_path / "index.json").write_text(text)
+    with pytest.raises(HarnessError, match=r"image index .*index.json is unreadable") as info:
+        image_index(tmp_path)
+    assert "\n" not in str(info.value)

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import pytest
 
-from harness.probes import Timeouts, parse_timeouts
+from harness.checks.timeouts import Timeouts, parse_timeouts
 
 
 def test_overrides_parse_from_repeated_and_comma_separated_flags():
@@ -44,9 +44,9 @@ def test_bad_overrides_are_one_clear_line(spec, message):
 def test_every_timeout_field_says_what_it_bounds():
     import inspect
 
-    import harness.probes as probes
+    from harness.checks import timeouts
 
-    source = inspect.getsource(probes.Timeouts)
+    source = inspect.getsource(timeouts.Timeouts)
     for f in fields(Timeouts):
         line = next(ln for ln in source.splitlines() if ln.strip().startswith(f"{f.name}:"))
         before = source.splitlines()[source.splitlines().index(line) - 1].strip()

@@ -14,9 +14,9 @@ import uuid
 import pytest
 
 from conftest import stand_in_kind_node
-from harness import cluster as clusters
+from harness.checks.timeouts import Timeouts
+from harness.lab import cluster as clusters
 from harness.options import Options
-from harness.probes import Timeouts
 
 pytest_plugins = ["pytester"]
 
@@ -27,7 +27,13 @@ import pytest
 
 @pytest.mark.claim("lb-l4-reach")
 def test_first(evidence):
-    evidence.add("probe", {"status": 200})
+    with evidence.check("tcp-app answers"):
+        evidence.add("probe", {"status": 200})
+
+@pytest.mark.claim("ingress-rewrite-target")
+@pytest.mark.controllers("nginx-inc")
+def test_parametrised_away(controller):
+    pass
 
 @pytest.mark.claim("lb-external-address")
 def test_terminated():
@@ -45,7 +51,7 @@ def test_never_reached_either(controller):
 
 
 def test_sigterm_ends_the_run_like_ctrl_c_and_the_report_says_so(pytester):
-    pytester.makeconftest('pytest_plugins = ["harness.plugin"]\n')
+    pytester.makeconftest('pytest_plugins = ["harness.pytest.plugin"]\n')
     pytester.makepyfile(test_claims=SUITE)
     out = pytester.path / "out"
     result = pytester.runpytest_subprocess(
@@ -63,6 +69,10 @@ def test_sigterm_ends_the_run_like_ctrl_c_and_the_report_says_so(pytester):
     } <= not_run
     cells = {(r["id"], c["subject"]): c for r in doc["claims"] for c in r["results"]}
     assert cells[("lb-l4-reach", "metallb")]["verdict"] == "holds"
+    # a test parametrised away (no controller of the run serves it) makes no cell: every subject is a real one
+    assert {s for _, s in cells} <= {"nginx", "traefik", "metallb", "anywhere"}
+    assert not [k for k in cells if k[0] == "ingress-rewrite-target"]
+    assert "ingress-rewrite-target" in doc["status"]["not_selected"]
     assert cells[("ingress-consolidation", "traefik")]["verdict"] == "not run"
     assert "interrupted" in cells[("ingress-consolidation", "traefik")]["reason"]
     # every format says so at the top

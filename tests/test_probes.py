@@ -7,17 +7,9 @@ import socket
 
 import pytest
 
-from harness.probes import (
-    CheckFailed,
-    ProbeError,
-    consistently,
-    http_get,
-    never,
-    presented_certificate,
-    tcp_connects,
-    tcp_exchange,
-    udp_exchange,
-)
+from harness.checks.consistency import WaitTimedOut, consistently, never
+from harness.checks.probes import ProbeError, http_get, presented_certificate, tcp_connects, tcp_exchange, udp_exchange
+from harness.results.model import FailureKind
 
 
 def test_host_and_path_routing_through_traefik(traefik):
@@ -146,17 +138,16 @@ def test_consistently_needs_n_in_a_row(backends, fast_timeouts):
 
     b.fail_every(3)  # 200, 200, 503, 200, 200, 503 ...: never 3 in a row
     try:
-        with pytest.raises(CheckFailed) as info:
+        with pytest.raises(WaitTimedOut) as info:
             consistently(check, what="blog answers", timeouts=fast_timeouts.scaled(0.25), successes=3)
     finally:
         b.fail_every(None)
-    assert "expected 3 consecutive successes" in str(info.value)
-    assert "503" in str(info.value) or "status" in str(info.value)
-    assert info.value.transcript.evidence()["failures"] >= 1
+    assert info.value.expected.startswith("3 consecutive successes")
+    assert "503" in info.value.seen.text
+    assert info.value.transcript is not None and info.value.transcript.failures >= 1
     # the same check passes once the backend is steady
     _, transcript = consistently(check, what="blog answers", timeouts=fast_timeouts, successes=3)
-    ev = transcript.evidence()
-    assert ev["attempts"] >= 3 and all(a["ok"] for a in ev["last"][-3:])
+    assert transcript.attempts >= 3 and all(a.ok for a in transcript.last[-3:])
 
 
 def test_consistently_streak_resets_on_failure(fast_timeouts):
@@ -167,36 +158,43 @@ def test_consistently_streak_resets_on_failure(fast_timeouts):
         return "ok"
 
     _, transcript = consistently(check, what="sequence", timeouts=fast_timeouts, successes=3)
-    assert [a.ok for a in transcript.attempts] == [True, True, False, True, True, True]
+    assert [a.ok for a in transcript.last] == [True, True, False, True, True, True]
 
 
 def test_failure_message_names_expectation_seen_and_hint(fast_timeouts):
     def check():
         raise AssertionError("status 404, wanted 200")
 
-    with pytest.raises(CheckFailed) as info:
+    with pytest.raises(WaitTimedOut) as info:
         consistently(check, what="route", timeouts=fast_timeouts.scaled(0.05), hint="controller logs")
     msg = str(info.value)
     assert "route: expected 3 consecutive successes" in msg
-    assert "last seen: status 404, wanted 200" in msg
+    assert "seen: status 404, wanted 200" in msg
     assert msg.endswith("look at: controller logs")
+    # the same as fields, for the report and the known refutations: nothing is parsed back
+    assert (info.value.what, info.value.seen.text, info.value.hint) == (
+        "route",
+        "status 404, wanted 200",
+        "controller logs",
+    )
+    assert info.value.failure is FailureKind.WAIT
 
 
 def test_never_holds_for_window_and_fails_fast(fast_timeouts):
     t = never(lambda: "still pending", what="pending", timeouts=fast_timeouts, window=0.5)
-    assert len(t.attempts) >= 2
+    assert t.attempts >= 2 and t.window_seconds == 0.5
     seen = iter([True, True, False])
 
     def check():
         assert next(seen), "address appeared"
 
-    with pytest.raises(CheckFailed) as info:
+    with pytest.raises(WaitTimedOut) as info:
         never(check, what="pending", timeouts=fast_timeouts, window=30)
-    assert "address appeared" in str(info.value)
+    assert info.value.seen.text == "address appeared" and info.value.transcript.attempts == 3
 
 
 def test_timeouts_scale_deadlines_only():
-    from harness.probes import Timeouts
+    from harness.checks.timeouts import Timeouts
 
     t = Timeouts().scaled(2)
     assert t.consistency == 120 and t.consistent_successes == 3 and t.probe_interval == 0.5

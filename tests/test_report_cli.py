@@ -10,7 +10,9 @@ from pathlib import Path
 
 from report_samples import CONTROLLERS, results
 
-from harness import report
+from harness.report.build import build
+from harness.report.document import Run
+from harness.report.write import write_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,15 +26,15 @@ def _harness(*args: str) -> subprocess.CompletedProcess[str]:
 def test_merge_cli_joins_matrix_cells(tmp_path):
     for subject in CONTROLLERS:
         rs = [r for r in results() if r.subject in (subject, "metallb")]
-        doc = report.build(rs, controllers=[subject], run={"controllers": subject})
-        report.write_documents(tmp_path / "cells" / f"claims-{subject}-k8s-1.34", doc)
+        doc = build(rs, controllers=[subject], run=Run(controllers=subject))
+        write_documents(tmp_path / "cells" / f"claims-{subject}-k8s-1.34", doc)
     out = tmp_path / "merged"
     r = _harness(
         "report", "merge", str(tmp_path / "cells"), "--out", str(out), "--html-link", "https://ci/run#artifacts"
     )
     assert r.returncode == 0, r.stderr
     doc = json.loads((out / "claims-report.json").read_text())
-    assert doc["subjects"][:4] == CONTROLLERS and len(doc["runs"]) == 4
+    assert doc["subjects"][:4] == sorted(CONTROLLERS) and len(doc["runs"]) == 4
     assert "[https://ci/run#artifacts](https://ci/run#artifacts)" in (out / "claims-report.md").read_text()
     assert (out / "claims-report.html").exists() and (out / "claims-junit.xml").exists()
 

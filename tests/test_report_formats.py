@@ -12,33 +12,29 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from report_samples import CONTROLLERS, RETIRED, document, results
+from report_samples import CONTROLLERS, RETIRED, RUN, document, results
 
-from harness import report
-from harness.report_html import render_html
-from harness.report_junit import render_junit
+from harness.report.build import build, merge
+from harness.report.document import SCHEMA, ClaimsReport, FindingKind, ReportError, Run
+from harness.report.html import render_html
+from harness.report.junit import render_junit
+from harness.report.markdown import render_markdown
+from harness.report.write import write_documents
+from harness.results.model import Verdict
 
 
 def test_same_results_give_byte_identical_json_and_markdown(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    report.write_documents(a, document())
+    write_documents(a, document())
     shuffled = results()
     random.Random(7).shuffle(shuffled)
-    report.write_documents(
-        b,
-        report.build(
-            shuffled,
-            controllers=CONTROLLERS,
-            run={"kind": "v0.30.0", "kubernetes": "v1.34.0", "addons": {"traefik": "v3.7.13"}},
-            subject_notes={"nginx": RETIRED},
-        ),
-    )
+    write_documents(b, build(shuffled, controllers=CONTROLLERS, run=RUN, subject_notes={"nginx": RETIRED}))
     for name in ("claims-report.json", "claims-report.md", "claims-junit.xml", "claims-report.html"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
 def test_markdown_is_compact_and_opens_with_findings():
-    md = report.render_markdown(document())
+    md = render_markdown(document())
     assert len(md.encode()) < 60_000  # a GitHub step summary takes 1 MiB; this stays far below
     assert md.index("## Findings") < md.index("## Matrix") < md.index("## Latency")
     assert "[claims-report.html](claims-report.html)" in md
@@ -50,31 +46,36 @@ def test_junit_has_a_case_per_cell():
     doc = document()
     suite = ET.fromstring(render_junit(doc))
     cases = suite.findall("testcase")
-    assert len(cases) == sum(len(r["results"]) for r in [*doc["claims"], *doc["corrections"]])
+    assert len(cases) == sum(len(r.cells) for r in doc.rows())
     failed = [c for c in cases if c.find("failure") is not None]
     assert [(c.get("classname"), c.get("name")) for c in failed] == [("ingress-rewrite-target", "traefik-nginx")]
     assert suite.get("failures") == "1"
     skipped = {c.get("classname") for c in cases if c.find("skipped") is not None}
-    assert "cloud-lb-types" in skipped and "gateway-roles" in skipped
+    assert "cloud-lb-types" in skipped and "gateway-roles" not in {c.get("classname") for c in cases}
+    # an error of the harness is an <error>, never a <failure> of the guide
+    next(r for r in doc.claims if r.id == "lb-l4-reach").cells[0].verdict = Verdict.ERROR
+    suite = ET.fromstring(render_junit(doc))
+    assert suite.get("errors") == "1" and suite.find("testcase/error") is not None
 
 
 def test_merge_joins_runs_into_one_report():
     def only(subject):
         rs = [r for r in results() if r.subject in (subject, "metallb")]
-        return report.build(rs, controllers=[subject], run={"controllers": subject, "kubernetes": "v1.34.0"})
+        return build(rs, controllers=[subject], run=Run(controllers=subject, kubernetes="v1.34.0"))
 
-    docs = [only(s) for s in CONTROLLERS]
-    merged = report.merge(docs)
-    assert merged["subjects"][: len(CONTROLLERS)] == CONTROLLERS
-    assert [r["controllers"] for r in merged["runs"]] == CONTROLLERS
-    row = next(r for r in merged["claims"] if r["id"] == "ingress-rewrite-target")
-    assert {c["subject"]: c["verdict"] for c in row["results"]}["traefik-nginx"] == "does not hold"
-    assert {f["kind"] for f in merged["findings"]} >= {"does not hold", "risky YAML", "controllers differ"}
+    docs = [ClaimsReport.from_json(json.loads(json.dumps(only(s).to_json()))) for s in CONTROLLERS]
+    merged = merge(docs)
+    assert list(merged.subjects[: len(CONTROLLERS)]) == sorted(CONTROLLERS)
+    assert [r.controllers for r in merged.runs] == CONTROLLERS
+    row = next(r for r in merged.claims if r.id == "ingress-rewrite-target")
+    assert {c.subject: c.verdict for c in row.cells}["traefik-nginx"] is Verdict.DOES_NOT_HOLD
+    kinds = {f.kind for f in merged.findings}
+    assert kinds >= {FindingKind.DOES_NOT_HOLD, FindingKind.RISKY_YAML, FindingKind.CONTROLLERS_DIFFER}
     # merging is idempotent and order-independent in its verdicts
-    again = report.merge([merged])
-    assert again["claims"] == merged["claims"]
-    with pytest.raises(ValueError, match="schema"):
-        report.merge([{"schema": "exposure-harness/claims-report/v1"}])
+    again = merge([merged])
+    assert again.claims == merged.claims
+    with pytest.raises(ReportError, match="schema"):
+        ClaimsReport.from_json({"schema": "exposure-harness/claims-report/v2"})
 
 
 CHROMIUM_FLAGS = [
@@ -107,6 +108,7 @@ def _browse(tmp_path: Path, page: Path, *args: str) -> subprocess.CompletedProce
 
 def test_html_report_renders_in_headless_chromium(tmp_path):
     doc = document(expected={("ingress-tls-termination", "nginx")}, interrupted=True)
+    next(r for r in doc.claims if r.id == "lb-l4-reach").cells[0].verdict = Verdict.ERROR  # error cells render too
     page = tmp_path / "claims-report.html"
     page.write_text(render_html(doc), encoding="utf-8")
     html = page.read_text()
@@ -147,11 +149,14 @@ def _assert_not_blank(png: bytes) -> None:
 
 def test_html_escapes_what_it_shows():
     doc = document()
-    doc["claims"][0]["quote"] = "<script>alert(1)</script>"
+    doc.claims[0].quote = "<script>alert(1)</script>"
     assert "<script>alert(1)" not in render_html(doc)
 
 
-def test_json_schema_is_versioned():
-    doc = json.loads(json.dumps(document()))
-    assert doc["schema"] == "exposure-harness/claims-report/v2"
-    assert set(doc) >= {"status", "findings", "claims", "corrections", "measurements", "subjects", "runs"}
+def test_json_schema_is_versioned_and_reads_back():
+    doc = document()
+    data = json.loads(json.dumps(doc.to_json()))
+    assert data["schema"] == SCHEMA == "exposure-harness/claims-report/v3"
+    assert set(data) >= {"status", "findings", "claims", "corrections", "measurements", "subjects", "runs"}
+    again = ClaimsReport.from_json(data)
+    assert again == doc and again.to_json() == data

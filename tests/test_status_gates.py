@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness.kube import RejectionWatch, gate_state
+from harness.checks.gates import RejectionWatch, gate_state
 
 
 def cond(type_: str, status: str, reason: str, generation: int = 1, message: str = "") -> dict[str, Any]:

@@ -43,7 +43,10 @@ def violations(source: str) -> list[str]:
             for t in targets:
                 if _subscript_keys(t) & OBJECT_FIELDS:
                     found.append((node.lineno, "a loaded manifest is edited; make it a manifest of its own"))
-        elif isinstance(node, ast.ImportFrom) and node.module == "harness.probes":
+        elif isinstance(node, ast.ImportFrom) and node.module in (
+            "harness.checks.probes",
+            "harness.checks.consistency",
+        ):
             raw = {a.name for a in node.names} & RAW_PROBES
             if raw:
                 found.append((node.lineno, f"{', '.join(sorted(raw))} by hand; write an expectation row"))
@@ -57,18 +60,19 @@ def test_suite_builds_no_object_and_probes_only_through_expectations(path):
 
 def test_the_rule_sees_what_it_forbids():
     bad = """
-from harness.probes import http_get, never
+from harness.checks.probes import http_get
+from harness.checks.consistency import consistently, never
 kube.apply([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}])
 svc = dict(apiVersion="v1", kind="Service")
 docs[0]["spec"]["loadBalancerClass"] = "x"
 ing["metadata"]["name"] = "blog"
 """
-    assert [v.split(":")[0] for v in violations(bad)] == ["line 2", "line 3", "line 4", "line 5", "line 6"]
+    assert [v.split(":")[0] for v in violations(bad)] == ["line 2", "line 3", "line 4", "line 5", "line 6", "line 7"]
     assert violations('docs = load_manifest("guide/tcp-app-service.yaml")\nrows = {"api": 1}\n') == []
 
 
 def test_every_manifest_a_suite_names_exists():
-    from harness.kube import MANIFESTS
+    from harness.checks.manifests import MANIFESTS
 
     named = set()
     for path in _modules():

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.addons import CONTROLLER_ADDONS
-from harness.upstream import CACHE
+from harness.lab.addons import CONTROLLER_ADDONS
+from harness.lab.upstream import CACHE
 
 ACTIONLINT = "v1.7.12"  # the newest the Go module proxy served when pinned
 WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "nightly.yml"

@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from . import schema
-from .schema import ANY, SCALAR, resolve
+from harness.article import schema
+from harness.article.schema import ANY, SCALAR, resolve
 
 
 class FlatError(ValueError):
@@ -42,7 +42,12 @@ _FLAT_START = re.compile(r"^\s*(?:---\s+)?apiVersion:\s+\S+\s+(?:.*\s)?kind:\s+\
 def looks_flattened(text: str) -> bool:
     """One line that starts like a Kubernetes object and carries keys after it."""
     stripped = text.strip()
-    return "\n" not in stripped and bool(_FLAT_START.match(stripped)) and len(tokenize(stripped)) > 4
+    if "\n" in stripped or not _FLAT_START.match(stripped):
+        return False
+    try:
+        return len(tokenize(stripped)) > 4
+    except FlatError:
+        return True  # it starts like an object: re-indenting it says what is wrong (an unterminated quote)
 
 
 def tokenize(text: str) -> list[Token]:

@@ -1,12 +1,15 @@
 """One snippet on one subject, on the cluster: provision what it needs,
 apply it as written (server-side, in the test's namespace, classes mapped
 as the plan says, hostnames made unique to the namespace), and verify each
-check of the plan. Every check ends with a verdict and its evidence; a
-snippet that does not route is "does not hold", never a crash.
+check of the plan. Every check is recorded through the test's recorder (the
+one recording path of the claims suites too): a check that does not hold is
+"does not hold" with what was expected and seen, a check the harness could
+not make is "error" with the cause, and the next check still runs.
 
-``DIAGNOSIS`` is the hook for the troubleshooting module: when set to a
-callable ``(kube, namespace, subject, outcome) -> str | None``, it is called
-for every check that does not hold and its text joins the outcome.
+Applying the snippet is a precondition, not a verdict: when it is refused
+(validation, a webhook) or a route is rejected by its Gateway, that is the
+one check that does not hold (a reader gets nothing routed), and every check
+derived from the snippet is not checkable.
 """
 
 from __future__ import annotations
@@ -14,55 +17,24 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import trustme
-from kubernetes.client.rest import ApiException
 
-from ..addons import BoundController
-from ..addons.gateway_api import ECHO_IMAGE
-from ..backends import secret_cert_sha256, tls_secret
-from ..claims import Verdict
-from ..expect import Expectation, Scene, describe, probe, verify
-from ..kube import Kube, ManifestError, load_manifest, rename_hosts, unique_host
-from ..kube import describe as describe_doc
-from ..probes import CheckFailed, ProbeError, Timeouts
-from . import derive
-from .derive import BackendNeed, Check, Plan
-
-DIAGNOSIS: Callable[[Kube, str, str, Outcome], str | None] | None = None
-
-
-@dataclass
-class Outcome:
-    check: str  # Check.id
-    kind: str
-    verdict: str
-    reason: str = ""
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    claim: str | None = None
-    diagnosis: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "kind": self.kind,
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "evidence": self.evidence,
-            "claim": self.claim,
-            "diagnosis": self.diagnosis,
-        }
-
-
-class _Sink:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def add(self, label: str, data: Any) -> None:
-        self.items.append({"label": label, "data": data})
+from harness.article import derive
+from harness.article.derive import BackendNeed, Check, Plan
+from harness.checks.expect import Expectation, Scene, describe, probe, verify
+from harness.checks.kube import Kube
+from harness.checks.manifests import describe as describe_doc
+from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.checks.probes import ProbeError
+from harness.checks.timeouts import Timeouts
+from harness.lab.addons import BoundController
+from harness.lab.addons.gateway_api import ECHO_IMAGE
+from harness.lab.backends import secret_cert_sha256, tls_secret
+from harness.results.errors import CheckFailed, HarnessError
+from harness.results.recorder import Recorder
 
 
 def not_served(kube: Kube, docs: list[dict[str, Any]]) -> str | None:
@@ -102,7 +74,7 @@ def _fragment(path: str, **variables: Any) -> dict[str, Any]:
 
     import yaml
 
-    from ..kube import MANIFESTS
+    from harness.checks.manifests import MANIFESTS
 
     text = string.Template((MANIFESTS / Path(path)).read_text(encoding="utf-8")).substitute(
         {k: str(v) for k, v in variables.items()}
@@ -194,7 +166,6 @@ def gateway_objects(plan: Plan, gateway_class: str) -> list[dict[str, Any]]:
 
 @dataclass
 class CaseResult:
-    outcomes: list[Outcome] = field(default_factory=list)
     bad: str = ""  # the snippet cannot be checked at all (found on the cluster)
     setup: dict[str, Any] = field(default_factory=dict)
 
@@ -206,6 +177,7 @@ def run_plan(
     subject: BoundController | None,
     run_ca: trustme.CA,
     timeouts: Timeouts,
+    rec: Recorder,
 ) -> CaseResult:
     result = CaseResult()
     why = not_served(kube, plan.objects)
@@ -214,7 +186,7 @@ def run_plan(
         return result
     hosts = {h: unique_host(ns, h) for h in plan.hosts}
     result.setup = {"namespace": ns, "hosts": hosts, "subject": plan.subject}
-    # what the snippet needs but does not define
+    # what the snippet needs but does not define: the harness's own objects
     for s in plan.secrets:
         names = [hosts.get(h, unique_host(ns, h)) for h in s.hosts] or [unique_host(ns, "article.example.com")]
         tls_secret(kube, ns, s.name, run_ca.issue_cert(*names))
@@ -229,43 +201,25 @@ def run_plan(
             pods_of[need.service] = need
     if plan.gateways:
         assert subject is not None and subject.gateway_class
-        kube.apply(gateway_objects(plan, subject.gateway_class), namespace=ns)
-    # the snippet as written
-    applied = Outcome(
-        check=f"{plan.subject}: the snippet applies as written", kind="applied", verdict=Verdict.HOLDS.value
-    )
-    sink = _Sink()
-    kube.status_sinks[ns] = sink.add
+        kube.apply(gateway_objects(plan, subject.gateway_class), namespace=ns, sink=rec)
+    # the snippet as written: a precondition of every check derived from it
     try:
-        kube.apply(rename_hosts(plan.objects, hosts), namespace=ns)
-        applied.evidence = [{"label": "applied", "data": [describe_doc(d) for d in plan.objects]}, *sink.items]
-    except ManifestError as exc:
-        applied.verdict, applied.reason = Verdict.DOES_NOT_HOLD.value, str(exc)
-    except CheckFailed as exc:
-        applied.verdict, applied.reason = Verdict.DOES_NOT_HOLD.value, str(exc).splitlines()[0]
-        applied.evidence = [{"label": "status", "data": exc.transcript.evidence() if exc.transcript else None}]
-    finally:
-        kube.status_sinks.pop(ns, None)
-    result.outcomes.append(applied)
-    if applied.verdict != Verdict.HOLDS.value:
+        with rec.check(f"{plan.subject}: the snippet applies as written", precondition=True):
+            rec.add("applied", [describe_doc(d) for d in plan.objects])
+            kube.apply(rename_hosts(plan.objects, hosts), namespace=ns, sink=rec)
+    except CheckFailed:
         for c in plan.checks:
-            result.outcomes.append(_not_checkable(c, c.not_checkable or "the snippet did not apply"))
+            rec.not_checkable(c.id, c.not_checkable or "the snippet did not apply", object=c.object, kind=c.kind)
         return result
     backends: dict[str, list[str]] = {}
     for svc in pods_of:
-        try:
-            backends[svc] = kube.wait_endpoints(ns, svc)
-        except CheckFailed as exc:
-            result.setup.setdefault("backends not ready", {})[svc] = str(exc).splitlines()[0]
+        backends[svc] = kube.wait_endpoints(ns, svc)
     for alias, members in plan.aliases.items():
         backends[alias] = sorted(p for m in members for p in backends.get(m, []))
     certificates = {}
     for name in {c.rows[0].response.certificate for c in plan.checks if c.kind == "tls" and c.rows}:
         if name:
-            try:
-                certificates[name] = secret_cert_sha256(kube, ns, name)
-            except (ApiException, KeyError) as exc:
-                result.setup.setdefault("certificates", {})[name] = f"unreadable: {exc}"
+            certificates[name] = secret_cert_sha256(kube, ns, name)
     base = Scene(
         address="",
         timeouts=timeouts,
@@ -277,18 +231,8 @@ def run_plan(
         subject=plan.subject,
     )
     for c in plan.checks:
-        outcome = run_check(c, plan, base, kube, ns, subject)
-        if outcome.verdict == Verdict.DOES_NOT_HOLD.value and DIAGNOSIS is not None:
-            try:
-                outcome.diagnosis = DIAGNOSIS(kube, ns, plan.subject, outcome) or ""
-            except Exception as exc:  # noqa: BLE001 - a diagnosis must not hide the verdict
-                outcome.diagnosis = f"diagnosis failed: {type(exc).__name__}: {exc}"
-        result.outcomes.append(outcome)
+        run_check(c, plan, base, kube, ns, subject, rec)
     return result
-
-
-def _not_checkable(c: Check, reason: str) -> Outcome:
-    return Outcome(c.id, c.kind, Verdict.NOT_CHECKABLE.value, reason=reason, claim=c.claim)
 
 
 def _target(c: Check, kube: Kube, ns: str, subject: BoundController | None) -> tuple[str, dict[int, int]]:
@@ -330,40 +274,37 @@ def _listener_port(c: Check, kube: Kube, ns: str, plan: Plan) -> int | None:
     return None
 
 
-def run_check(c: Check, plan: Plan, base: Scene, kube: Kube, ns: str, subject: BoundController | None) -> Outcome:
+def run_check(
+    c: Check, plan: Plan, base: Scene, kube: Kube, ns: str, subject: BoundController | None, rec: Recorder
+) -> None:
+    """One check of the plan, judged in a soft check block: its failure (or
+    the harness's) is recorded and the next check runs."""
+    claims = (c.claim,) if c.claim else ()
     if c.not_checkable:
-        return _not_checkable(c, c.not_checkable)
-    out = Outcome(c.id, c.kind, Verdict.HOLDS.value, claim=c.claim)
-    sink = _Sink()
-    try:
+        rec.not_checkable(c.id, c.not_checkable, claims=claims, object=c.object, kind=c.kind)
+        return
+    with rec.check(c.id, claims=claims, soft=True, object=c.object, kind=c.kind):
         address, ports = _target(c, kube, ns, subject)
         if c.kind == "lb-address":
-            sink.add("external address", {"service": c.target[3:], "address": address})
+            rec.add("external address", {"service": c.target[3:], "address": address})
         scene = base.at(address)
         listener_port = _listener_port(c, kube, ns, plan)
         rows = [_at(r, ports, listener_port) for r in c.rows]
         for row in rows:
             if row.response.backend and not scene.backends.get(row.response.backend):
-                raise CheckFailed(f"{row.response.backend} has no ready echo pods: {base.subject} cannot route to it")
+                raise HarnessError(f"{row.response.backend} has no ready echo pods: {base.subject} cannot route to it")
         if c.kind == "weights":
-            out.evidence.append(_weights(c, rows[0], scene, sink))
+            _weights(c, rows[0], scene, rec)
         else:
             for row in rows:
-                verify(row, scene, sink)
-    except (CheckFailed, AssertionError) as exc:
-        out.verdict, out.reason = Verdict.DOES_NOT_HOLD.value, str(exc).splitlines()[0]
-        transcript = getattr(exc, "transcript", None)
-        if transcript is not None:
-            sink.add("failed check", transcript.evidence())
-    out.evidence = sink.items + out.evidence
-    return out
+                verify(row, scene, rec)
 
 
-def _weights(c: Check, row: Expectation, scene: Scene, sink: _Sink) -> dict[str, Any]:
+def _weights(c: Check, row: Expectation, scene: Scene, rec: Recorder) -> None:
     """The rule answers at all (consistency rule), then ``WEIGHT_REQUESTS``
     requests are counted by the Service whose pod answered."""
     assert c.weights is not None
-    verify(row, scene, sink)
+    verify(row, scene, rec)
     check = probe(row, scene)
     owner = {pod: svc for svc in c.weights for pod in scene.backends.get(svc, [])}
     counts: Counter[str] = Counter()
@@ -387,6 +328,7 @@ def _weights(c: Check, row: Expectation, scene: Scene, sink: _Sink) -> dict[str,
         "tolerance": c.tolerance,
         "what": describe(row, scene),
     }
+    rec.add("weights", data)
     for svc, w in c.weights.items():
         want = w / total if total else 0.0
         tol = derive.tolerance(want)
@@ -394,4 +336,3 @@ def _weights(c: Check, row: Expectation, scene: Scene, sink: _Sink) -> dict[str,
             f"{svc} answered {shares[svc]:.0%} of {n} requests; its weight asks {want:.0%} ± {tol:.0%} "
             f"(answered by: {dict(counts)})"
         )
-    return {"label": "weights", "data": data}

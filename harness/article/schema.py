@@ -246,5 +246,10 @@ def object_type(api_version: str, kind: str) -> Type | None:
     return _from_model(model)
 
 
+# Kinds of the Gateway API group whose field structure is not described above (policies, attachment):
+# real kinds all the same, so a snippet holding one is not an "unknown kind".
+OTHER_GATEWAY_KINDS = frozenset({"BackendTLSPolicy", "BackendLBPolicy", "ListenerSet"})
+
+
 def known_gateway_kind(api_version: str, kind: str) -> bool:
-    return split_api_version(api_version)[0] == GATEWAY_GROUP and kind in GATEWAY_KINDS
+    return split_api_version(api_version)[0] == GATEWAY_GROUP and (kind in GATEWAY_KINDS or kind in OTHER_GATEWAY_KINDS)

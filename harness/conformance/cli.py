@@ -32,17 +32,17 @@ from typing import Any
 
 import yaml
 
-from .. import claims as claim_catalog
-from .. import cluster as clusters
-from ..addons import ADDONS, AddonUnavailable, Context, ensure_addons, gateway_conformance, image_index
-from ..kube import Kube, ManifestError
-from ..options import DEFAULT_CLUSTER_NAME, ROOT, Options
-from ..probes import CheckFailed, Timeouts
-from ..upstream import UpstreamError
-from . import gateway as gw
-from . import model, render
-from .published import REPORTS
-from .setups import prepare, restore
+from harness import claims as claim_catalog
+from harness.checks.kube import Kube
+from harness.checks.timeouts import Timeouts
+from harness.conformance import gateway as gw
+from harness.conformance import model, render
+from harness.conformance.published import REPORTS
+from harness.conformance.setups import prepare, restore
+from harness.lab import cluster as clusters
+from harness.lab.addons import ADDONS, AddonUnavailable, Context, ensure_addons, gateway_conformance, image_index
+from harness.options import DEFAULT_CLUSTER_NAME, ROOT, Options
+from harness.results.errors import HarnessError, Observed
 
 PROG = "python -m harness conformance"
 DEFAULT_IMPLEMENTATIONS = "envoy-gateway,traefik"
@@ -55,14 +55,7 @@ class Usage(Exception):
 
 
 # what stops one implementation's run (or the cluster for all): the harness's own errors, never a verdict
-RUN_ERRORS = (
-    gw.ConformanceError,
-    clusters.ClusterError,
-    ManifestError,
-    UpstreamError,
-    AddonUnavailable,
-    CheckFailed,
-)
+RUN_ERRORS = (gw.ConformanceError, HarnessError, AddonUnavailable, Observed)
 
 
 def one_line(exc: BaseException) -> str:
@@ -174,7 +167,7 @@ def preflight_images(a: argparse.Namespace, setups: list[Any], version: str) -> 
     if a.images_dir:
         d = Path(a.images_dir).resolve()
     else:
-        from .. import offline
+        from harness.lab import offline
 
         if offline.registry_reachable():
             return None
@@ -332,7 +325,7 @@ def run_one(
 
 
 def save_controller_logs(ctx: Context, setup: Any, out_dir: Path) -> None:
-    from ..addons import CONTROLLER_ADDONS, BoundController
+    from harness.lab.addons import CONTROLLER_ADDONS, BoundController
 
     try:
         logs = BoundController(CONTROLLER_ADDONS[setup.implementation], ctx).logs(tail=2000)
@@ -392,7 +385,7 @@ def main(argv: list[str]) -> int:
                 for s in setups:
                     gw.check_setup(s, catalogue)
                     selections[s.implementation] = gw.parse_selection(a.profiles, s.implementation, catalogue.profiles)
-            except (Usage, gw.ConformanceError, clusters.ClusterError, UpstreamError) as exc:
+            except (Usage, gw.ConformanceError, HarnessError) as exc:
                 print(f"harness conformance: {exc}", file=sys.stderr)
                 return 2
             assert opts is not None

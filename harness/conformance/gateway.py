@@ -30,14 +30,14 @@ from typing import Any
 
 import yaml
 
-from ..addons import gateway_api, gateway_conformance
-from ..options import ROOT
-from ..upstream import CACHE, module_files
-from . import catalogue as cat
-from . import events as ev
-from .model import Case, ConformanceRun, Outcome
-from .published import REPORTS, claimed_profiles
-from .setups import SETUPS, Prepared, SetUp
+from harness.conformance import catalogue as cat
+from harness.conformance import events as ev
+from harness.conformance.model import Case, ConformanceRun, Outcome
+from harness.conformance.published import REPORTS, claimed_profiles
+from harness.conformance.setups import SETUPS, Prepared, SetUp
+from harness.lab.addons import gateway_api, gateway_conformance
+from harness.lab.upstream import CACHE, module_files
+from harness.options import ROOT
 
 MODULE_DIR = ROOT / "conformance" / "gateway-api"
 SUITE_MODULE = gateway_conformance.SUITE_MODULE
@@ -83,7 +83,7 @@ def check_versions(go_mod: Path = MODULE_DIR / "go.mod", crds: str = gateway_api
     if suite != crds:
         raise ConformanceError(
             f"CRD/suite version mismatch: {go_mod} pins {SUITE_MODULE} {suite} but the harness installs the "
-            f"Gateway API CRDs {crds} (harness/addons/gateway_api.py VERSION); pin the suite at {crds}"
+            f"Gateway API CRDs {crds} (harness/lab/addons/gateway_api.py VERSION); pin the suite at {crds}"
         )
     if api != suite:
         raise ConformanceError(
@@ -267,7 +267,7 @@ def parse_selection(text: str, implementation: str, known_profiles: Iterable[str
 def setup_for(implementation: str) -> SetUp:
     setup = SETUPS.get(implementation)
     if setup is None:
-        from ..options import CONTROLLERS
+        from harness.options import CONTROLLERS
 
         what = (
             "a harness subject with no Gateway API conformance set-up (not a Gateway API implementation here)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Published
+from harness.conformance.model import Published
 
 GATEWAY_API_REPO = "kubernetes-sigs/gateway-api"
 # the commit of kubernetes-sigs/gateway-api main the reports were read at (2026-08-21)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from .model import Case, ConformanceRun, Outcome
+from harness.conformance.model import Case, ConformanceRun, Outcome
 
 SCHEMA = "exposure-harness/conformance-report/v1"
 

@@ -26,12 +26,13 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..addons import ADDONS, Context
-from ..addons import envoy_gateway as eg_addon
-from ..addons import traefik as traefik_addon
-from ..cluster import log
-from ..kube import Kube, load_manifest
-from ..probes import eventually
+from harness.checks.consistency import eventually
+from harness.checks.kube import Kube
+from harness.checks.manifests import load_manifest
+from harness.lab.addons import ADDONS, Context
+from harness.lab.addons import envoy_gateway as eg_addon
+from harness.lab.addons import traefik as traefik_addon
+from harness.lab.cluster import log
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ class Prepared:
 def last_pool_address(kube: Kube) -> str:
     """The last address of the MetalLB pool: the one upstream's script picks
     (.250 of its .200-.250 pool); MetalLB hands addresses out from the start."""
-    from ..addons import metallb
+    from harness.lab.addons import metallb
 
     ranges = metallb.ADDON.pool_addresses(kube)
     if not ranges:

@@ -5,7 +5,7 @@ builds with :func:`recipe`; those references are exactly the ones the addons'
 manifests use (``harness/addons/*``), so nothing forks between online and
 offline runs. Each recipe builds from pinned inputs the machine can reach:
 a Go module from the module proxy, a wheel from PyPI, Debian packages, or a
-pinned source archive (:mod:`harness.sources`). A recipe's optional ``key``
+pinned source archive (:mod:`harness.lab.sources`). A recipe's optional ``key``
 names further inputs that should rebuild it when they change; its own source
 file is always part of its key.
 """

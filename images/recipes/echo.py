@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.addons import gateway_api
+from harness.lab.addons import gateway_api
 
 from . import recipe
 

@@ -10,7 +10,7 @@ root filesystem rather than upstream's distroless one.
 
 from __future__ import annotations
 
-from harness.addons import envoy_gateway
+from harness.lab.addons import envoy_gateway
 
 from . import recipe
 

@@ -1,11 +1,11 @@
 """The further images the Gateway API conformance suite's manifests name
-(:mod:`harness.addons.gateway_conformance`): echo-basic under its dev tags,
+(:mod:`harness.lab.addons.gateway_conformance`): echo-basic under its dev tags,
 from the conformance module, and CoreDNS, from its Go module, as the node
 image's own CoreDNS is built (images/node.py)."""
 
 from __future__ import annotations
 
-from harness.addons import gateway_api, gateway_conformance
+from harness.lab.addons import gateway_api, gateway_conformance
 
 from . import recipe
 

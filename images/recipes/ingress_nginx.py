@@ -23,8 +23,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from harness.addons import ingress_nginx
-from harness.sources import Archive
+from harness.lab.addons import ingress_nginx
+from harness.lab.sources import Archive
 
 from . import recipe
 

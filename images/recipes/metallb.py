@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.addons import metallb
+from harness.lab.addons import metallb
 
 from . import recipe
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.addons import nginx_inc
+from harness.lab.addons import nginx_inc
 
 from . import recipe
 

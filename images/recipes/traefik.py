@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.addons import traefik
+from harness.lab.addons import traefik
 
 from . import recipe
 

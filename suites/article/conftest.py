@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.article.pytest_plugin import article_path
+from harness.pytest.article import article_path
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import pytest
 
-from harness.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, ensure_addons
 from harness.article import derive, run
-from harness.article import report as article_report
-from harness.article.pytest_plugin import Case, cases, known_classes, matrix
-from harness.claims import Verdict
-from harness.fixtures import rendered_config, safe
-from harness.plugin import not_checkable, options, run_id
+from harness.lab.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, ensure_addons
+from harness.pytest.article import Case, cases, known_classes, matrix
+from harness.pytest.fixtures import rendered_config
+from harness.pytest.plugin import not_checkable, options, run_id, safe
+from harness.results import store
+from harness.results.model import Outcome, Verdict
+from harness.results.recorder import Recorder
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -29,19 +30,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("case", found, ids=[c.id for c in found])
 
 
-def _record(request: pytest.FixtureRequest, case: Case, **data) -> None:
-    opts = options(request.config)
-    article_report.record(
-        opts.report_dir,
+def _record(request: pytest.FixtureRequest, case: Case, rec: Recorder, outcome: Outcome, **more) -> None:
+    store.record(
+        options(request.config).report_dir,
         run_id(request.config),
-        case.id,
-        {"line": case.snippet.line, "subject": case.subject, "test": request.node.nodeid, **data},
+        rec.record(test=request.node.nodeid, subject=case.subject, outcome=outcome, line=case.snippet.line, **more),
     )
 
 
 def test_snippet(case: Case, request: pytest.FixtureRequest) -> None:
+    rec = Recorder()
     if case.bad:
-        _record(request, case, bad=case.bad)
+        _record(request, case, rec, Outcome.NOT_CHECKABLE, reason=case.bad)
         not_checkable(case.bad)
     kube = request.getfixturevalue("kube")
     ctx = request.getfixturevalue("addon_context")
@@ -51,32 +51,40 @@ def test_snippet(case: Case, request: pytest.FixtureRequest) -> None:
         try:
             ensure_addons(ctx, [addon.name])
         except AddonUnavailable as exc:
-            _record(request, case, not_checkable=str(exc), outcomes=[])
+            _record(request, case, rec, Outcome.NOT_CHECKABLE, reason=str(exc))
             not_checkable(str(exc))
         subject = BoundController(addon, ctx)
     subjects = matrix(request.config)
     plan = derive.plan(
         case.snippet, next((s for s in subjects if s.name == case.subject), None), subjects, known_classes()
     )
+    for note in plan.notes:
+        rec.note(note)
+    for what in plan.not_applied:
+        rec.note(f"not applied: {what}")
     ns = request.getfixturevalue("ns")
-    result = run.run_plan(
-        plan, kube, ns, subject, request.getfixturevalue("run_ca"), request.getfixturevalue("timeouts")
-    )
+    rec.generated(ns.rsplit("-", 1)[-1])
+    try:
+        result = run.run_plan(
+            plan, kube, ns, subject, request.getfixturevalue("run_ca"), request.getfixturevalue("timeouts"), rec
+        )
+    except Exception as exc:
+        _record(
+            request,
+            case,
+            rec,
+            Outcome.ERROR,
+            reason=f"harness error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+        )
+        raise
     if result.bad:
-        _record(request, case, bad=result.bad)
+        _record(request, case, rec, Outcome.NOT_CHECKABLE, reason=result.bad)
         not_checkable(result.bad)
-    failed = [o for o in result.outcomes if o.verdict == Verdict.DOES_NOT_HOLD.value]
-    evidence_dir = None
-    if failed:
+    evidence_dir = ""
+    if any(c.verdict in (Verdict.DOES_NOT_HOLD, Verdict.ERROR) for c in rec.checks):
         dest = options(request.config).report_dir / "evidence" / safe(request.node.nodeid)
         kube.dump_namespace(ns, dest, extra_logs=subject.logs() if subject else {}, rendered=rendered_config(subject))
         evidence_dir = f"evidence/{dest.name}/"
-    _record(
-        request,
-        case,
-        notes=plan.notes,
-        not_applied=plan.not_applied,
-        setup=result.setup,
-        outcomes=[o.as_dict() for o in result.outcomes],
-        evidence_dir=evidence_dir,
-    )
+    _record(request, case, rec, Outcome.PASSED, setup=result.setup, evidence_dir=evidence_dir)
+    errors = [c for c in rec.checks if c.verdict is Verdict.ERROR]
+    assert not errors, "the harness could not make these checks: " + "; ".join(f"{c.label}: {c.reason}" for c in errors)
