@@ -9,6 +9,7 @@
 #   make conformance-ingress   SIG Network's Ingress conformance features on the Ingress controllers
 #                 (or beside the claims: make e2e CONFORMANCE=ingress)
 #   make bench-docs   time a 50-article docs folder (--plan; CLUSTER=1: on one cluster)
+#   make conformance   the upstream Gateway API conformance suite on envoy-gateway and traefik
 #   make clean    remove what the harness created
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -39,14 +40,19 @@ ARTICLE ?=
 CONFORMANCE ?=
 # ... on these controllers of CONTROLLERS only (empty: all of them), e.g. CONFORMANCE_CONTROLLERS=nginx
 CONFORMANCE_CONTROLLERS ?=
+# make conformance: implementations, profiles (empty: every profile each one's published report claims;
+# PROFILE:core runs that profile's core tests only) and further flags (--cluster-name, --keep-cluster, ...)
+IMPLEMENTATIONS ?= envoy-gateway,traefik
+PROFILES ?=
+CONFORMANCE_ARGS ?=
 comma := ,
 empty :=
 space := $(empty) $(empty)
 # the Ingress controllers of CONTROLLERS (envoy-gateway is a Gateway API implementation only)
 INGRESS_CONTROLLERS = $(subst $(space),$(comma),$(strip $(filter-out envoy-gateway,$(subst $(comma),$(space),$(CONTROLLERS)))))
 
-.PHONY: venv lint test e2e mutants conformance-ingress diagnose images bench bench-latency bench-article-plan \
-  bench-article bench-articles bench-docs clean clean-images
+.PHONY: venv lint test e2e mutants conformance-ingress conformance diagnose images bench bench-latency bench-article-plan \
+  bench-article bench-articles bench-docs bench-conformance clean clean-images
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -91,6 +97,11 @@ diagnose: venv
 	@test -n "$(TARGET)" || { echo "make diagnose: set TARGET=KIND/NAME (e.g. TARGET=ingress/web-gateway NS=shop)" >&2; exit 2; }
 	@$(PY) -m harness diagnose $(TARGET) -n $(NS) $(if $(KUBECONFIG_PATH),--kubeconfig $(KUBECONFIG_PATH)) $(DIAGNOSE_ARGS)
 
+# exit status: 0 every test passed or was skipped, 1 a test failed, 2 bad input, 3 the run could not be carried out
+conformance: venv
+	$(PY) -m harness conformance --implementation=$(IMPLEMENTATIONS) $(if $(PROFILES),--profiles=$(PROFILES)) \
+	  --report-dir=$(REPORT_DIR) $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(CONFORMANCE_ARGS)
+
 images: venv
 	$(PY) -m images $(if $(IMAGES_DIR),--out $(IMAGES_DIR))
 
@@ -120,6 +131,10 @@ bench-articles: venv
 CLUSTER ?=
 bench-docs: venv
 	$(PY) -m bench.docs $(if $(CLUSTER),--cluster) $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR)) $(BENCH_ARGS)
+
+# the Gateway API conformance runs: cold build of the suite's test binary, its images, each recorded run
+bench-conformance: venv
+	$(PY) -m bench.conformance --report-dir=$(REPORT_DIR) $(if $(IMAGES_DIR),--images-dir $(IMAGES_DIR))
 
 clean:
 	@if [ -x $(PY) ]; then $(PY) -m harness.lab.cluster clean; fi

@@ -15,6 +15,10 @@ COMMANDS = {
     "report": ("harness.report.cli", "report merge DIR...: one report from several runs' reports"),
     "changed": ("harness.article.changed", "list the Markdown articles changed since a git ref"),
     "pr": ("harness.article.comment", "the article check's step summary or pull-request comment, from its index"),
+    "conformance": (
+        "harness.conformance.cli",
+        "the upstream Gateway API conformance suite on envoy-gateway and traefik, beside their published reports",
+    ),
 }
 
 

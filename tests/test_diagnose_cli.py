@@ -62,5 +62,5 @@ def test_bad_target(tmp_path):
 def test_unknown_subcommand_is_refused():
     res = run_cli("frobnicate")
     assert res.returncode == 2 and res.stderr.strip().splitlines() == [
-        "harness: unknown command 'frobnicate'; commands: diagnose, article, report, changed, pr"
+        "harness: unknown command 'frobnicate'; commands: diagnose, article, report, changed, pr, conformance"
     ]

@@ -51,6 +51,9 @@ class Published:
     failed: int = 0
     skipped: int = 0
     note: str = ""
+    # the tests the report names (it names only failed and skipped ones; passes are counts)
+    failed_tests: tuple[str, ...] = ()
+    skipped_tests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class ConformanceRun:
     seconds: float = 0.0
     notes: tuple[str, ...] = ()  # set-up facts: flags, skipped tests and why, where they come from
     report_file: str = ""  # the suite's own report (ConformanceReport YAML), relative to the report dir
+    not_run: str = ""  # the run could not be carried out (no cases then): why, one line
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for c in self.cases if c.outcome is outcome)
@@ -95,11 +99,25 @@ class ConformanceRun:
             implementation=d["implementation"],
             profile=d["profile"],
             cases=cases,
-            published=Published(**pub) if pub else None,
+            published=_published(pub) if pub else None,
             seconds=float(d.get("seconds", 0.0)),
             notes=tuple(d.get("notes", ())),
             report_file=d.get("report_file", ""),
+            not_run=d.get("not_run", ""),
         )
+
+
+def _published(d: dict[str, Any]) -> Published:
+    return Published(
+        source=d["source"],
+        version=d["version"],
+        passed=int(d["passed"]),
+        failed=int(d.get("failed", 0)),
+        skipped=int(d.get("skipped", 0)),
+        note=d.get("note", ""),
+        failed_tests=tuple(d.get("failed_tests", ())),
+        skipped_tests=tuple(d.get("skipped_tests", ())),
+    )
 
 
 RESULTS_DIR = "conformance"  # under the report dir: one JSON file per run

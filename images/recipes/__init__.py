@@ -32,4 +32,4 @@ def recipe(*images: str, key: object = ""):
 
 
 # the recipe modules register themselves on import
-from . import echo, envoy_gateway, ingress_nginx, metallb, nginx_inc, traefik  # noqa: E402,F401
+from . import echo, envoy_gateway, gateway_conformance, ingress_nginx, metallb, nginx_inc, traefik  # noqa: E402,F401

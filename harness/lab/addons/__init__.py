@@ -189,11 +189,21 @@ def load_images(ctx: Context, addon: Addon) -> None:
 
 
 def _registry() -> dict[str, Addon]:
-    from harness.lab.addons import envoy_gateway, gateway_api, ingress_nginx, metallb, nginx_inc, traefik, traefik_nginx
+    from harness.lab.addons import (
+        envoy_gateway,
+        gateway_api,
+        gateway_conformance,
+        ingress_nginx,
+        metallb,
+        nginx_inc,
+        traefik,
+        traefik_nginx,
+    )
 
     addons: list[Addon] = [
         metallb.ADDON,
         gateway_api.ADDON,
+        gateway_conformance.ADDON,
         ingress_nginx.ADDON,
         nginx_inc.ADDON,
         traefik.ADDON,
