@@ -98,9 +98,12 @@ diagnose: venv
 	@$(PY) -m harness diagnose $(TARGET) -n $(NS) $(if $(KUBECONFIG_PATH),--kubeconfig $(KUBECONFIG_PATH)) $(DIAGNOSE_ARGS)
 
 # exit status: 0 every test passed or was skipped, 1 a test failed, 2 bad input, 3 the run could not be carried out
+# after an e2e into the same REPORT_DIR, its claims report gets the conformance section (report refresh)
 conformance: venv
-	$(PY) -m harness conformance --implementation=$(IMPLEMENTATIONS) $(if $(PROFILES),--profiles=$(PROFILES)) \
-	  --report-dir=$(REPORT_DIR) $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(CONFORMANCE_ARGS)
+	@rc=0; $(PY) -m harness conformance --implementation=$(IMPLEMENTATIONS) $(if $(PROFILES),--profiles=$(PROFILES)) \
+	  --report-dir=$(REPORT_DIR) $(if $(IMAGES_DIR),--images-dir=$(IMAGES_DIR)) $(CONFORMANCE_ARGS) || rc=$$?; \
+	if [ -f $(REPORT_DIR)/claims-report.json ]; then $(PY) -m harness report refresh $(REPORT_DIR) || exit $$?; fi; \
+	exit $$rc
 
 images: venv
 	$(PY) -m images $(if $(IMAGES_DIR),--out $(IMAGES_DIR))

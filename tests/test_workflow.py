@@ -4,6 +4,7 @@ minors, one of them 1.34."""
 
 from __future__ import annotations
 
+import fnmatch
 import subprocess
 from pathlib import Path
 
@@ -42,6 +43,15 @@ def test_matrix_covers_every_subject_and_two_minors():
     assert "CONFORMANCE=${{ matrix.conformance }}" in e2e and "conformance-ingress.md" in e2e
     assert len(matrix["kubernetes"]) >= 2 and images["1.34"] == "kindest/node:v1.34.0"
     assert set(images) == set(matrix["kubernetes"])
-    assert wf["jobs"]["report"]["needs"] == "e2e"
+    # the merged report waits for the claims cells and the Gateway API conformance jobs, and downloads both
+    assert wf["jobs"]["report"]["needs"] == ["e2e", "conformance"]
+    patterns = [s["with"]["pattern"] for s in wf["jobs"]["report"]["steps"] if "download-artifact" in s.get("uses", "")]
+    uploads = [
+        s["with"]["name"]
+        for j in ("e2e", "conformance")
+        for s in wf["jobs"][j]["steps"]
+        if "upload" in s.get("uses", "")
+    ]
+    assert all(any(fnmatch.fnmatch(u.split("$")[0] + "x", p) for p in patterns) for u in uploads), (uploads, patterns)
     merge = " ".join(s.get("run", "") for s in wf["jobs"]["report"]["steps"])
     assert "python -m harness report merge" in merge and "GITHUB_STEP_SUMMARY" in merge

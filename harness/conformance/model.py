@@ -120,6 +120,11 @@ def _published(d: dict[str, Any]) -> Published:
     )
 
 
+def run_key(run: ConformanceRun) -> tuple[str, str, str]:
+    """What one record is of: (suite, implementation, profile); a later record of the same key replaces it."""
+    return (run.suite, run.implementation, run.profile)
+
+
 RESULTS_DIR = "conformance"  # under the report dir: one JSON file per run
 
 

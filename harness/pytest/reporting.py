@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness.conformance.model import ConformanceRun
+from harness.conformance.model import load_all as load_conformance
 from harness.lab import cluster as clusters
 from harness.lab.addons import subject_notices
 from harness.pytest.plugin import REPORT, elapsed, is_worker, options, run_id
@@ -21,6 +24,17 @@ from harness.results.known import stale
 
 
 @pytest.hookimpl(tryfirst=True)  # before the cluster is released (harness.pytest.session)
+def _conformance_records(report_dir: Path) -> list[ConformanceRun]:
+    """The upstream conformance records of the report directory (this run's and a ``make conformance`` before it);
+    an unreadable one is named and left out: the claims report is written either way."""
+    try:
+        return load_conformance(report_dir)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"\nharness: conformance records in {report_dir} left out of the claims report: {why}")
+        return []
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if is_worker(config):
@@ -47,6 +61,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         subject_notes=subject_notices(opts),
         expected=expected,
         interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
+        conformance=_conformance_records(opts.report_dir),
     )
     gone = stale(opts.known_refutations, doc.cell_verdicts())
     if gone:  # judged over the whole run: a claim several tests check holds when all of them held

@@ -14,11 +14,12 @@ same results give byte-identical JSON and Markdown.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from harness import claims as catalog
 from harness import mutants
 from harness.checks.manifests import MANIFESTS
+from harness.conformance.model import ConformanceRun, run_key
 from harness.options import L4_SUBJECT
 from harness.report.document import (
     ANY_SUBJECT,
@@ -232,6 +233,7 @@ def _assemble(
     subject_notes: dict[str, str],
     expected: set[tuple[str, str]],
     interrupted: bool,
+    conformance: Iterable[ConformanceRun] = (),
 ) -> ClaimsReport:
     why = (
         "the run was interrupted before this check ran"
@@ -254,9 +256,23 @@ def _assemble(
         runs=runs,
         subject_notes=dict(sorted(subject_notes.items())),
         latency=_latency(rows),
+        conformance=_conformance(conformance),
     )
     doc.findings = derive(doc)
     return doc
+
+
+def _conformance(runs: Iterable[ConformanceRun]) -> list[ConformanceRun]:
+    """One record per (suite, implementation, profile), the last given winning, in that key's order."""
+    latest = {run_key(r): r for r in runs}
+    return [latest[k] for k in sorted(latest)]
+
+
+def with_conformance(doc: ClaimsReport, runs: Iterable[ConformanceRun]) -> ClaimsReport:
+    """``doc`` with these conformance records beside it (replacing its own of the same key), findings derived anew."""
+    out = replace(doc, conformance=_conformance([*doc.conformance, *runs]))
+    out.findings = derive(out)
+    return out
 
 
 def build(
@@ -267,11 +283,13 @@ def build(
     subject_notes: dict[str, str] | None = None,
     expected: Iterable[ExpectedCell] = (),
     interrupted: bool = False,
+    conformance: Iterable[ConformanceRun] = (),
 ) -> ClaimsReport:
     """The report of one run. ``controllers`` is the matrix in display order;
     ``subject_notes`` are printed beside every result of that subject (e.g.
     the retirement notice of ingress-nginx); ``expected`` the cells the run
-    meant to check (those without a result read "not run")."""
+    meant to check (those without a result read "not run"); ``conformance``
+    the upstream conformance records of the same report directory."""
     records = list(records)
     return _assemble(
         _parts(records),
@@ -281,6 +299,7 @@ def build(
         subject_notes=subject_notes or {},
         expected={(e.claim, e.subject) for e in expected},
         interrupted=interrupted,
+        conformance=conformance,
     )
 
 
@@ -296,8 +315,10 @@ def merge(docs: list[ClaimsReport]) -> ClaimsReport:
     notes: dict[str, str] = {}
     interrupted = False
     proved: dict[str, list[MutantResult]] = {}
+    conformance: list[ConformanceRun] = []
     for doc in docs:
         runs.extend(doc.runs)
+        conformance.extend(doc.conformance)
         notes.update(doc.subject_notes)
         interrupted = interrupted or doc.status.state is RunState.INTERRUPTED
         for s in doc.subjects:
@@ -339,4 +360,5 @@ def merge(docs: list[ClaimsReport]) -> ClaimsReport:
         subject_notes=notes,
         expected=expected,
         interrupted=interrupted,
+        conformance=conformance,
     )

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from harness.conformance.model import ConformanceRun
+from harness.conformance.model import run_key as conformance_key
 from harness.results.model import EvidenceItem, FailedCheck, Json, Latency, Observation, Verdict
 from harness.results.mutation import MutantOutcome, MutantResult
 
@@ -195,6 +197,7 @@ class FindingKind(str, Enum):
     RISKY_YAML = "risky YAML"
     CONTROLLERS_DIFFER = "controllers differ"
     STALE = "stale"
+    UPSTREAM_CONFORMANCE = "upstream conformance"
 
 
 @dataclass(frozen=True)
@@ -316,6 +319,9 @@ class ClaimsReport:
     runs: list[Run] = field(default_factory=list)
     subject_notes: dict[str, str] = field(default_factory=dict)
     latency: dict[str, Latency] = field(default_factory=dict)
+    # upstream conformance runs recorded beside the claims (Gateway API suite, Ingress features): not verdicts
+    # of the guide; their failures that touch a claim are findings of their own (harness.conformance.render)
+    conformance: list[ConformanceRun] = field(default_factory=list)
 
     def cell_verdicts(self) -> dict[tuple[str, str], Verdict]:
         return {(row.id, c.subject): c.verdict for row in self.rows() for c in row.cells}
@@ -345,6 +351,7 @@ class ClaimsReport:
             "corrections": [r.to_json() for r in self.corrections],
             "facts": [r.to_json() for r in self.facts],
             "measurements": {"latency": {s: m.to_json() for s, m in sorted(self.latency.items())}},
+            "conformance": [r.to_json() for r in sorted(self.conformance, key=conformance_key)],
         }
 
     @classmethod
@@ -366,6 +373,7 @@ class ClaimsReport:
                 runs=[Run.from_json(r) for r in d.get("runs", ())],
                 subject_notes=dict(d.get("subject_notes", {})),
                 latency={s: Latency.from_json(m) for s, m in d.get("measurements", {}).get("latency", {}).items()},
+                conformance=[ConformanceRun.from_json(r) for r in d.get("conformance", ())],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReportError(f"malformed claims report: {type(exc).__name__}: {exc}") from None

@@ -12,7 +12,13 @@ of its own. Rules, in the order the report shows them:
 - behaviour that differs between subjects: the same observation topic with
   different values across subjects (compared on the values with generated
   names and addresses normalised);
-- staleness: a subject whose notice says it was retired upstream.
+- staleness: a subject whose notice says it was retired upstream;
+- upstream conformance: a test of an upstream conformance suite recorded
+  beside the claims (Gateway API, SIG Network's Ingress features) that
+  failed on a subject and checks what a claim of the guide says
+  (:func:`harness.conformance.render.findings`): not a verdict of the
+  guide's own objects, but what a reader of that claim meets on that
+  implementation.
 
 A finding about a claim carries the corrections the catalog has for it,
 with their verdicts from the same run. Errors of the harness are never
@@ -26,6 +32,7 @@ from collections.abc import Iterator
 
 from harness import claims as catalog
 from harness import mutants
+from harness.conformance import render as conformance_render
 from harness.report.document import ClaimsReport, CorrectionRef, Finding, FindingKind, Row
 from harness.results import normalise
 from harness.results.model import FailedCheck, Observation, Verdict
@@ -182,6 +189,19 @@ def derive(doc: ClaimsReport) -> list[Finding]:
                 "readers to a maintained controller (the other columns show how each behaves).",
                 claim="",
                 subjects=(subject,),
+            )
+        )
+
+    # 5. upstream conformance tests that failed and check what a claim says
+    for cf in conformance_render.findings(doc.conformance, catalog.CLAIMS):
+        findings.append(
+            Finding(
+                kind=FindingKind.UPSTREAM_CONFORMANCE,
+                title=f"Upstream conformance: {cf.title}.",
+                text=cf.text,
+                claim=cf.claim,
+                claims=(cf.claim,),
+                subjects=(cf.implementation,),
             )
         )
     return findings

@@ -11,6 +11,7 @@ import base64
 import json
 from html import escape
 
+from harness.conformance import render as conformance_render
 from harness.report.document import SCHEMA, ClaimsReport, Finding, Manifest, Row
 from harness.report.document import Cell as ReportCell
 from harness.report.text import MARK, NOT_APPLICABLE, evidence_line, run_lines, status_lines
@@ -235,6 +236,7 @@ def render_html(doc: ClaimsReport) -> str:
         "(never evidence against the guide).</p>"
         f"<table id='matrix-table'>{head}{body}</table>{facts}"
         f"<h2 id='latency'>Latency: L4 against L7</h2>{_plot(doc)}"
+        f"{conformance_render.render_html(list(doc.conformance)) if doc.conformance else ''}"
         f"<h2 id='versions'>Versions</h2>{_versions(doc)}"
         f"<script type='application/json' id='report-schema'>{escape(json.dumps(SCHEMA))}</script>"
         "</body></html>\n"

@@ -3,6 +3,7 @@ HTML report has the evidence)."""
 
 from __future__ import annotations
 
+from harness.conformance import render as conformance_render
 from harness.options import L4_SUBJECT
 from harness.report.document import ANY_SUBJECT, ClaimsReport
 from harness.report.text import MARK, NOT_APPLICABLE, falsifiable, run_lines, short, status_lines
@@ -77,4 +78,6 @@ def render_markdown(doc: ClaimsReport, *, html_link: str = "claims-report.html")
         for cid, c in reasons:
             lines.append(f"- {cid} ({c.subject}): {MARK[c.verdict]}: {normalise.stable(short(c.reason))}")
         lines.append("")
+    if doc.conformance:
+        lines += ["", conformance_render.render_markdown(list(doc.conformance))]
     return "\n".join(lines).rstrip() + "\n"
