@@ -5,6 +5,7 @@ against. No cluster, no mocks."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -365,10 +366,11 @@ def _echo_descriptors():
     return pool
 
 
-@pytest.fixture(scope="session")
-def grpc_echo() -> Iterator[dict]:
+@contextlib.contextmanager
+def grpc_echo_server(pod_for: Callable[[dict[str, str]], str]) -> Iterator[int]:
     """A real gRPC server on loopback with server reflection, answering
-    /harness.test.Echo/Say (and nothing else) like the echo server does."""
+    /harness.test.Echo/Say (and nothing else) like the echo server does; the
+    pod its answer names is ``pod_for(the call's metadata)``. Yields its port."""
     from concurrent import futures
 
     import grpc
@@ -380,10 +382,11 @@ def grpc_echo() -> Iterator[dict]:
     reply_type = message_factory.GetMessageClass(pool.FindMessageTypeByName("harness.test.EchoResponse"))
 
     def say(_request, context):
+        metadata = dict(context.invocation_metadata())
         reply = reply_type()
         reply.assertions.fully_qualified_method = "/harness.test.Echo/Say"
-        reply.assertions.context.pod = "grpc-echo-pod"
-        reply.assertions.authority = dict(context.invocation_metadata()).get(":authority", "")
+        reply.assertions.context.pod = pod_for(metadata)
+        reply.assertions.authority = metadata.get(":authority", "")
         return reply
 
     handler = grpc.method_handlers_generic_handler(
@@ -399,8 +402,17 @@ def grpc_echo() -> Iterator[dict]:
     reflection.enable_server_reflection(["harness.test.Echo", reflection.SERVICE_NAME], server, pool)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    yield {"port": port, "pod": "grpc-echo-pod"}
-    server.stop(grace=None)
+    try:
+        yield port
+    finally:
+        server.stop(grace=None)
+
+
+@pytest.fixture(scope="session")
+def grpc_echo() -> Iterator[dict]:
+    """The echo server's gRPC answer on loopback: every call answered by grpc-echo-pod."""
+    with grpc_echo_server(lambda _metadata: "grpc-echo-pod") as port:
+        yield {"port": port, "pod": "grpc-echo-pod"}
 
 
 def stand_in_kind_node(tmp_path: Path, name: str) -> tuple[str, str]:

@@ -664,40 +664,10 @@ def canary_by_metadata():
     """A real gRPC server with reflection whose answer names the canary pod when
     the call carries ``x-canary: yes`` and the stable pod otherwise (as a
     GRPCRoute header match would route it)."""
-    from concurrent import futures
+    from conftest import grpc_echo_server
 
-    import grpc
-    from google.protobuf import message_factory
-    from grpc_reflection.v1alpha import reflection
-
-    from conftest import _echo_descriptors
-
-    pool = _echo_descriptors()
-    request_type = message_factory.GetMessageClass(pool.FindMessageTypeByName("harness.test.EchoRequest"))
-    reply_type = message_factory.GetMessageClass(pool.FindMessageTypeByName("harness.test.EchoResponse"))
-
-    def say(_request, context):
-        reply = reply_type()
-        reply.assertions.fully_qualified_method = "/harness.test.Echo/Say"
-        canary = dict(context.invocation_metadata()).get("x-canary") == "yes"
-        reply.assertions.context.pod = "canary-pod" if canary else "stable-pod"
-        return reply
-
-    handler = grpc.method_handlers_generic_handler(
-        "harness.test.Echo",
-        {
-            "Say": grpc.unary_unary_rpc_method_handler(
-                say, request_deserializer=request_type.FromString, response_serializer=lambda m: m.SerializeToString()
-            )
-        },
-    )
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    server.add_generic_rpc_handlers((handler,))
-    reflection.enable_server_reflection(["harness.test.Echo", reflection.SERVICE_NAME], server, pool)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    yield port
-    server.stop(grace=None)
+    with grpc_echo_server(lambda md: "canary-pod" if md.get("x-canary") == "yes" else "stable-pod") as port:
+        yield port
 
 
 def test_a_grpc_rows_headers_are_sent_as_metadata(canary_by_metadata):

@@ -41,7 +41,15 @@ from harness.conformance import model, render
 from harness.conformance.published import REPORTS
 from harness.conformance.setups import prepare, restore
 from harness.lab import cluster as clusters
-from harness.lab.addons import ADDONS, AddonUnavailable, Context, ensure_addons, gateway_conformance, image_index
+from harness.lab.addons import (
+    ADDONS,
+    AddonUnavailable,
+    Context,
+    ensure_addons,
+    gateway_conformance,
+    image_index,
+    install_order,
+)
 from harness.options import DEFAULT_CLUSTER_NAME, Options
 from harness.results.errors import HarnessError, Observed
 
@@ -135,25 +143,11 @@ def preflight_input(a: argparse.Namespace) -> tuple[list[Any], str]:
 def wanted_images(setups: list[Any]) -> list[str]:
     names = [*BASE, *(s.addon for s in setups)]
     seen: list[str] = []
-    for n in clusters_order(names):
+    for n in install_order(names):
         for image in ADDONS[n].images():
             if image not in seen:
                 seen.append(image)
     return seen
-
-
-def clusters_order(names: list[str]) -> list[str]:
-    out: list[str] = []
-
-    def visit(n: str) -> None:
-        for d in ADDONS[n].depends:
-            visit(d)
-        if n not in out:
-            out.append(n)
-
-    for n in names:
-        visit(n)
-    return out
 
 
 def preflight_images(a: argparse.Namespace, setups: list[Any], version: str) -> Path | None:

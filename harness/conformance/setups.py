@@ -32,6 +32,7 @@ from harness.checks.manifests import load_manifest
 from harness.lab.addons import ADDONS, Context
 from harness.lab.addons import envoy_gateway as eg_addon
 from harness.lab.addons import traefik as traefik_addon
+from harness.lab.addons.gateway_api import wait_class_accepted
 from harness.lab.cluster import log
 
 
@@ -356,16 +357,4 @@ def _wait_not_terminating(kube: Kube, name: str) -> None:
 
 
 def _wait_class_accepted(kube: Kube, name: str) -> None:
-    def accepted() -> dict:
-        gc = kube.get("gateway.networking.k8s.io/v1", "GatewayClass", name) or {}
-        conds = {c["type"]: c["status"] for c in gc.get("status", {}).get("conditions", [])}
-        assert conds.get("Accepted") == "True", f"GatewayClass {name} conditions {conds}"
-        return conds
-
-    eventually(
-        accepted,
-        what=f"GatewayClass {name} accepted",
-        timeouts=kube.timeouts,
-        deadline=kube.timeouts.addon_ready,
-        hint="the controller's logs; the EnvoyProxy it names",
-    )
+    wait_class_accepted(kube, name, hint="the controller's logs; the EnvoyProxy it names")

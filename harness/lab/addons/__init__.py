@@ -232,7 +232,8 @@ def subject_notices(options: Options) -> dict[str, str]:
     return out
 
 
-def _order(names: list[str]) -> list[str]:
+def install_order(names: list[str]) -> list[str]:
+    """``names`` with every addon they depend on, each after its dependencies."""
     out: list[str] = []
 
     def visit(n: str) -> None:
@@ -251,7 +252,7 @@ def ensure_addons(ctx: Context, names: list[str]) -> None:
     and what they depend on. An addon that failed earlier in the run fails
     again at once with the same reason instead of being retried per test."""
     opts = ctx.options
-    for name in _order(names):
+    for name in install_order(names):
         addon = ADDONS[name]
         state = clusters.read_state(opts)
         done = state.get("addons", {})

@@ -21,9 +21,9 @@ import copy
 import hashlib
 import json
 
-from harness.checks.consistency import eventually
 from harness.checks.kube import Kube
 from harness.checks.manifests import load_manifest, parse_manifest
+from harness.lab.addons.gateway_api import wait_class_accepted
 from harness.lab.binaries import HELM
 from harness.lab.cluster import log
 from harness.lab.upstream import CACHE, module_tree
@@ -115,19 +115,7 @@ class EnvoyGateway:
         kube: Kube = ctx.kube
         kube.wait_deployments(NAMESPACE, ["envoy-gateway"], deadline=kube.timeouts.addon_ready)
 
-        def accepted() -> dict:
-            gc = kube.get("gateway.networking.k8s.io/v1", "GatewayClass", GATEWAY_CLASS) or {}
-            conds = {c["type"]: c["status"] for c in gc.get("status", {}).get("conditions", [])}
-            assert conds.get("Accepted") == "True", f"GatewayClass {GATEWAY_CLASS} conditions {conds}"
-            return conds
-
-        eventually(
-            accepted,
-            what=f"GatewayClass {GATEWAY_CLASS} accepted by Envoy Gateway",
-            timeouts=kube.timeouts,
-            deadline=kube.timeouts.addon_ready,
-            hint=f"envoy-gateway logs in {NAMESPACE}",
-        )
+        wait_class_accepted(kube, GATEWAY_CLASS, hint=f"envoy-gateway logs in {NAMESPACE}")
 
 
 ADDON = EnvoyGateway()

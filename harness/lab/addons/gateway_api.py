@@ -12,9 +12,29 @@ from __future__ import annotations
 
 import os
 
+from harness.checks.consistency import eventually
 from harness.checks.kube import Kube
 from harness.checks.manifests import parse_manifest
 from harness.lab.upstream import module_files
+
+
+def wait_class_accepted(kube: Kube, name: str, *, hint: str) -> dict[str, str]:
+    """Wait until the GatewayClass ``name`` says Accepted=True; its conditions (type -> status)."""
+
+    def accepted() -> dict[str, str]:
+        gc = kube.get("gateway.networking.k8s.io/v1", "GatewayClass", name) or {}
+        conds = {c["type"]: c["status"] for c in gc.get("status", {}).get("conditions", [])}
+        assert conds.get("Accepted") == "True", f"GatewayClass {name} conditions {conds}"
+        return conds
+
+    return eventually(
+        accepted,
+        what=f"GatewayClass {name} accepted",
+        timeouts=kube.timeouts,
+        deadline=kube.timeouts.addon_ready,
+        hint=hint,
+    )
+
 
 MODULE = "sigs.k8s.io/gateway-api"
 VERSION = "v1.6.1"  # the release Traefik v3.7 is built against
