@@ -202,14 +202,7 @@ class ArticleReport:
         for s in self.snippets:
             if s.summary.harness_error:
                 out[Verdict.ERROR] += 1
-            for r in s.results:
-                if r.missing:
-                    out[Verdict.NOT_RUN] += 1
-                    continue
-                if r.outcome is Outcome.ERROR and not any(c.verdict is Verdict.ERROR for c in r.checks):
-                    out[Verdict.ERROR] += 1
-                for c in r.checks:
-                    out[c.verdict] = out.get(c.verdict, 0) + 1
+            _count_results(s.results, out)
         if self.error:
             out[Verdict.ERROR] += 1
         return out
@@ -218,14 +211,7 @@ class ArticleReport:
     def reader_counts(self) -> dict[Verdict, int]:
         """The reader's path's checks by verdict (apart: they check the same objects again, together)."""
         out = {v: 0 for v in COUNTED}
-        for r in self.reader:
-            if r.missing:
-                out[Verdict.NOT_RUN] += 1
-                continue
-            if r.outcome is Outcome.ERROR and not any(c.verdict is Verdict.ERROR for c in r.checks):
-                out[Verdict.ERROR] += 1
-            for c in r.checks:
-                out[c.verdict] += 1
+        _count_results(self.reader, out)
         return out
 
     @property
@@ -299,6 +285,19 @@ class ArticleReport:
             },
             "comparison": {"source": self.comparison_source, "rows": [c.to_json() for c in self.comparison]},
         }
+
+
+def _count_results(results: list[SubjectResult], out: dict[Verdict, int]) -> None:
+    """Add each result's checks to ``out`` by verdict: a test that did not run counts as not run, and a test that
+    failed before any check said error counts one error."""
+    for r in results:
+        if r.missing:
+            out[Verdict.NOT_RUN] += 1
+            continue
+        if r.outcome is Outcome.ERROR and not any(c.verdict is Verdict.ERROR for c in r.checks):
+            out[Verdict.ERROR] += 1
+        for c in r.checks:
+            out[c.verdict] = out.get(c.verdict, 0) + 1
 
 
 def _seconds(r: SubjectResult) -> float:
