@@ -55,6 +55,7 @@ from harness.article.environment import POOL_ANNOTATIONS
 from harness.article.model import ROUTE_KINDS, Check, Kind, Plan, PoolNeed
 from harness.checks.consistency import Mismatch, Misrouted, consistently, eventually
 from harness.checks.expect import Expectation, Scene, describe, label, probe
+from harness.checks.forensics import event_lines, pod_problems
 from harness.checks.gates import GATED_KINDS, GATEWAY_GROUP, RejectionWatch
 from harness.checks.kube import Kube
 from harness.checks.manifests import ManifestError, load_manifest, unique_host
@@ -480,7 +481,7 @@ def settled_endpoints(kube: Kube, ns: str, svc: str, deployment: str) -> list[st
         what=f"endpoints of {ns}/{svc} are the pods of {deployment}",
         timeouts=kube.timeouts,
         deadline=kube.timeouts.object_ready,
-        hint=lambda: f"pods in {ns}: {kube.pod_problems(ns) or 'none unhealthy'}",
+        hint=lambda: f"pods in {ns}: {pod_problems(kube, ns) or 'none unhealthy'}",
     )
 
 
@@ -755,7 +756,7 @@ def _lb_address(c: Check, ctx: StepContext, rec: Recorder) -> None:
             what=f"external address of Service {svc}" + (f" ({c.text})" if want is not None else ""),
             timeouts=timeouts,
             deadline=timeouts.load_balancer_address,
-            hint=lambda: f"events of Service {svc}: {kube.event_lines(ns, svc) or 'none'}; MetalLB controller logs",
+            hint=lambda: f"events of Service {svc}: {event_lines(kube, ns, svc) or 'none'}; MetalLB controller logs",
         )
     except _Settled as exc:
         rec.add("external address", dict(seen))

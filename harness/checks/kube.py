@@ -1,5 +1,5 @@
-"""Talking to the cluster: apply objects server-side, wait on conditions,
-collect evidence.
+"""Talking to the cluster: apply objects server-side, wait on conditions
+(what a failure leaves to look at: :mod:`.forensics`).
 
 Everything here takes plain dicts (parsed YAML, :mod:`harness.checks.manifests`)
 so manifests stay files and tests stay data. Every wait has a deadline from
@@ -19,12 +19,11 @@ import builtins
 import copy
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.rest import ApiException
@@ -32,6 +31,7 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from harness.checks.consistency import Recording, WaitTimedOut, eventually
+from harness.checks.forensics import event_lines, pod_problems
 from harness.checks.gates import GATED_KINDS, GATEWAY_GROUP, GateRejected, RejectionWatch, gate_state
 from harness.checks.manifests import ManifestError, describe
 from harness.checks.timeouts import Timeouts
@@ -399,7 +399,7 @@ class Kube:
                 timeouts=self.timeouts,
                 deadline=deadline or self.timeouts.object_ready,
                 hint=lambda name=name: (  # type: ignore[misc]
-                    f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}; "
+                    f"pods in {namespace}: {pod_problems(self, namespace) or 'none unhealthy'}; "
                     f"kubectl -n {namespace} describe deploy {name}"
                 ),
             )
@@ -437,7 +437,7 @@ class Kube:
                 what=f"job {namespace}/{name} succeeded",
                 timeouts=self.timeouts,
                 deadline=deadline or self.timeouts.object_ready,
-                hint=lambda: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}",
+                hint=lambda: f"pods in {namespace}: {pod_problems(self, namespace) or 'none unhealthy'}",
             )
 
     def _endpoint_slices(self, namespace: str, service: str) -> builtins.list[Any]:
@@ -473,7 +473,7 @@ class Kube:
             timeouts=self.timeouts,
             deadline=deadline or self.timeouts.object_ready,
             hint=lambda: (
-                f"selector and targetPort of {service}; pods: {self.pod_problems(namespace) or 'none unhealthy'}"
+                f"selector and targetPort of {service}; pods: {pod_problems(self, namespace) or 'none unhealthy'}"
             ),
         )
 
@@ -499,7 +499,7 @@ class Kube:
             what=f"pods {label_selector} in {namespace} ready",
             timeouts=self.timeouts,
             deadline=deadline or self.timeouts.object_ready,
-            hint=lambda: f"pods in {namespace}: {self.pod_problems(namespace) or 'none unhealthy'}",
+            hint=lambda: f"pods in {namespace}: {pod_problems(self, namespace) or 'none unhealthy'}",
         )
 
     def endpoint_addresses(self, namespace: str, service: str) -> builtins.list[str]:
@@ -541,7 +541,7 @@ class Kube:
                 timeouts=self.timeouts,
                 deadline=deadline or self.timeouts.load_balancer_address,
                 hint=lambda: (
-                    f"events of service {service}: {self.event_lines(namespace, service) or 'none'}; "
+                    f"events of service {service}: {event_lines(self, namespace, service) or 'none'}; "
                     "MetalLB controller logs"
                 ),
             )
@@ -564,131 +564,6 @@ class Kube:
                 deadline=deadline or self.timeouts.object_ready,
             )
         self.dyn.resources.invalidate_cache()
-
-    # -- evidence -----------------------------------------------------------------
-
-    def pod_problems(self, namespace: str) -> str:
-        """One line naming pods that are not ready, and why."""
-        try:
-            pods = self.core.list_namespaced_pod(namespace).items
-        except ApiException:
-            return ""
-        out = []
-        for p in pods:
-            reasons = []
-            for cs in (p.status.container_statuses or []) + (p.status.init_container_statuses or []):
-                if cs.state and cs.state.waiting and cs.state.waiting.reason:
-                    reasons.append(f"{cs.name}: {cs.state.waiting.reason}")
-                elif cs.state and cs.state.terminated and cs.state.terminated.exit_code:
-                    reasons.append(f"{cs.name}: exited {cs.state.terminated.exit_code}")
-                elif not cs.ready:
-                    reasons.append(f"{cs.name}: not ready")
-            if p.status.phase == "Pending" and not reasons:
-                conds = [c.message for c in (p.status.conditions or []) if c.status != "True" and c.message]
-                reasons.append("Pending" + (f": {conds[0]}" if conds else ""))
-            if reasons:
-                out.append(f"{p.metadata.name} ({'; '.join(reasons)})")
-        return ", ".join(out)
-
-    def event_lines(self, namespace: str, involved: str | None = None, limit: int = 20) -> builtins.list[str]:
-        try:
-            events = self.core.list_namespaced_event(namespace).items
-        except ApiException:
-            return []
-        rows = []
-        for e in events:
-            if involved and e.involved_object.name != involved:
-                continue
-            rows.append(f"{e.type} {e.involved_object.kind}/{e.involved_object.name} {e.reason}: {e.message}".strip())
-        return rows[-limit:]
-
-    def pod_logs(self, namespace: str, label_selector: str, tail: int = 200) -> dict[str, str]:
-        out: dict[str, str] = {}
-        try:
-            pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
-        except ApiException:
-            return out
-        for p in pods:
-            for c in p.spec.containers:
-                try:
-                    out[f"{p.metadata.name}/{c.name}"] = self.core.read_namespaced_pod_log(
-                        p.metadata.name, namespace, container=c.name, tail_lines=tail
-                    )
-                except ApiException as exc:
-                    out[f"{p.metadata.name}/{c.name}"] = f"<no logs: {exc.reason}>"
-        return out
-
-    def exec_in_pods(
-        self, namespace: str, label_selector: str, command: Sequence[str], *, name: str, container: str | None = None
-    ) -> dict[str, str]:
-        """Output of ``command`` run in each matching pod (evidence only: a
-        controller's rendered configuration, say); errors become the text."""
-        from kubernetes.stream import stream
-
-        out: dict[str, str] = {}
-        try:
-            pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
-        except ApiException as exc:
-            return {name: f"<cannot list pods: {exc.reason}>"}
-        for p in pods:
-            try:
-                out[f"{p.metadata.name}/{name}"] = stream(
-                    self.core.connect_get_namespaced_pod_exec,
-                    p.metadata.name,
-                    namespace,
-                    command=command,
-                    container=container or p.spec.containers[0].name,
-                    stderr=True,
-                    stdin=False,
-                    stdout=True,
-                    tty=False,
-                    _preload_content=True,
-                )
-            except ApiException as exc:
-                out[f"{p.metadata.name}/{name}"] = f"<exec failed: {exc.reason}>"
-        return out
-
-    def dump_namespace(
-        self,
-        namespace: str,
-        dest: Path,
-        extra_logs: dict[str, str] | None = None,
-        rendered: dict[str, str] | None = None,
-    ) -> Path:
-        """Write what a person debugging a failure needs: events, every object
-        of the usual kinds as YAML, pod logs, given controller logs, and the
-        controller's rendered configuration (file name -> text)."""
-        dest.mkdir(parents=True, exist_ok=True)
-        (dest / "events.txt").write_text("\n".join(self.event_lines(namespace, limit=500)) + "\n")
-        kinds = [
-            ("v1", "Service"),
-            ("v1", "Pod"),
-            ("v1", "Endpoints"),
-            ("apps/v1", "Deployment"),
-            ("networking.k8s.io/v1", "Ingress"),
-            ("gateway.networking.k8s.io/v1", "Gateway"),
-            ("gateway.networking.k8s.io/v1", "HTTPRoute"),
-            ("gateway.networking.k8s.io/v1", "GRPCRoute"),
-            ("gateway.networking.k8s.io/v1alpha2", "TCPRoute"),
-            ("gateway.networking.k8s.io/v1alpha2", "UDPRoute"),
-            ("gateway.networking.k8s.io/v1alpha2", "TLSRoute"),
-        ]
-        objects = []
-        for api_version, kind in kinds:
-            try:
-                objects.extend(self.list(api_version, kind, namespace=namespace))
-            except (ApiException, ResourceNotFoundError):
-                continue
-        for o in objects:
-            o.get("metadata", {}).pop("managedFields", None)
-        (dest / "objects.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=True))
-        for name, text in self.pod_logs(namespace, label_selector="").items():
-            (dest / f"log-{name.replace('/', '_')}.txt").write_text(text or "")
-        for name, text in (extra_logs or {}).items():
-            (dest / f"controller-{name.replace('/', '_')}.txt").write_text(text or "")
-        for name, text in (rendered or {}).items():
-            (dest / f"rendered-{name.replace('/', '_')}").write_text(text or "")
-        return dest
 
 
 def api_reason(exc: ApiException) -> str:

@@ -33,6 +33,7 @@ import trustme
 
 from harness.checks.consistency import WaitTimedOut, consistently, eventually
 from harness.checks.expect import Expectation, Response, Scene, Sink, describe, probe, throughout, verify
+from harness.checks.forensics import dump_namespace, event_lines, pod_problems
 from harness.checks.kube import Kube
 from harness.checks.manifests import ManifestError, rename_hosts
 from harness.checks.probes import HttpResult, ProbeError
@@ -261,7 +262,7 @@ class ScenarioRunner:
             what=f"{a.deployment} scaled to {a.replicas} ready endpoints",
             timeouts=self.timeouts,
             deadline=self.timeouts.object_ready,
-            hint=lambda: f"pods in {env.ns}: {self.kube.pod_problems(env.ns) or 'none unhealthy'}",
+            hint=lambda: f"pods in {env.ns}: {pod_problems(self.kube, env.ns) or 'none unhealthy'}",
         )
         env.backends[a.deployment] = Backend(a.deployment, env.ns, tuple(pods))
         self.lines.append(f"scaled {a.deployment} to {a.replicas} ready pods")
@@ -331,7 +332,7 @@ class ScenarioRunner:
             except (CheckFailed, WaitTimedOut) as exc:
                 last = _last(exc)
                 name = env.ingresses[0]["metadata"]["name"]
-                said = [e for e in self.kube.event_lines(env.ns, involved=name) if e.startswith("Warning")]
+                said = [e for e in event_lines(self.kube, env.ns, involved=name) if e.startswith("Warning")]
                 env.status_failure = (
                     f"the Ingress status shows no address of {self.controller.name} within {deadline:.0f}s: {last}"
                     + (f"; the controller said: {said[-1]}" if said else "")
@@ -504,8 +505,12 @@ class ScenarioRunner:
         from harness.lab.addons import rendered_config
 
         if self.env is not None:
-            self.kube.dump_namespace(
-                self.env.ns, dest, extra_logs=self.controller.logs(), rendered=rendered_config(self.controller)
+            dump_namespace(
+                self.kube,
+                self.env.ns,
+                dest,
+                extra_logs=self.controller.logs(),
+                rendered=rendered_config(self.controller),
             )
 
     def case(self, outcome: Any, reason: str = "", lines: list[str] | None = None) -> Any:

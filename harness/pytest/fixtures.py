@@ -14,6 +14,7 @@ import pytest
 import trustme
 
 from harness import mutants
+from harness.checks.forensics import dump_namespace
 from harness.checks.kube import Kube
 from harness.checks.timeouts import Timeouts
 from harness.lab import cluster as clusters
@@ -164,7 +165,7 @@ def ns(
         ctrl = getattr(request.node, "funcargs", {}).get("controller")
         logs = ctrl.logs() if ctrl is not None else {}
         shutil.rmtree(dest, ignore_errors=True)  # an earlier run's dump of the same test
-        kube.dump_namespace(name, dest, extra_logs=logs, rendered=rendered_config(ctrl))
+        dump_namespace(kube, name, dest, extra_logs=logs, rendered=rendered_config(ctrl))
     kube.delete_namespace(name, wait=False)
 
 
@@ -193,5 +194,5 @@ def namespaces(request: pytest.FixtureRequest, kube: Kube, ns: str, options: Opt
         if rep is not None and rep.failed:
             dest = options.report_dir / "evidence" / safe(request.node.nodeid) / name
             shutil.rmtree(dest, ignore_errors=True)
-            kube.dump_namespace(name, dest)
+            dump_namespace(kube, name, dest)
         kube.delete_namespace(name, wait=False)

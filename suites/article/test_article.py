@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from harness.article import batch, run
+from harness.checks.forensics import dump_namespace
 from harness.lab.addons import CONTROLLER_ADDONS, AddonUnavailable, BoundController, ensure_addons, rendered_config
 from harness.pytest.article import Case, article_dir, cases
 from harness.pytest.plugin import not_checkable, run_id, safe
@@ -113,7 +114,7 @@ def test_chain(case: Case, request: pytest.FixtureRequest, articles: list[batch.
     if failed:
         dest = where / evidence_dir
         shutil.rmtree(dest, ignore_errors=True)
-        kube.dump_namespace(ns, dest, extra_logs=subject.logs() if subject else {}, rendered=rendered_config(subject))
+        dump_namespace(kube, ns, dest, extra_logs=subject.logs() if subject else {}, rendered=rendered_config(subject))
     errors += cleanup.problems
     assert not errors, "the harness could not make these checks: " + "; ".join(errors)
 
@@ -143,7 +144,7 @@ def _reader(
     if bad:
         dest = where / evidence_dir
         shutil.rmtree(dest, ignore_errors=True)
-        env.kube.dump_namespace(env.ns, dest, extra_logs=env.subject.logs() if env.subject else {})
+        dump_namespace(env.kube, env.ns, dest, extra_logs=env.subject.logs() if env.subject else {})
     record(batch.READER, rec, Outcome.PASSED, setup=setup, evidence_dir=evidence_dir if bad else "")
     errors = [f"{c.label}: {c.reason}" for c in rec.checks if c.verdict is Verdict.ERROR] + cleanup.problems
     assert not errors, "the harness could not make these checks: " + "; ".join(errors)

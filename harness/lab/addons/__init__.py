@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from kubernetes.client.rest import ApiException
 
 from harness.checks.consistency import eventually
+from harness.checks.forensics import pod_logs
 from harness.checks.kube import Kube, api_reason
 from harness.lab import cluster as clusters
 from harness.lab.cluster import Cluster, log
@@ -122,7 +123,7 @@ class BoundController:
         )
 
     def logs(self, tail: int = 300) -> dict[str, str]:
-        return self.ctx.kube.pod_logs(self.addon.namespace, self.addon.log_selector, tail=tail)
+        return pod_logs(self.ctx.kube, self.addon.namespace, self.addon.log_selector, tail=tail)
 
     def __repr__(self) -> str:
         return f"<controller {self.name}>"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from harness.checks.forensics import exec_in_pods, pod_problems
 from harness.checks.kube import Kube
 from harness.checks.manifests import load_manifest, parse_manifest
 from harness.lab.sources import Archive
@@ -92,7 +93,7 @@ class IngressNginx:
             dry_run=True,
             what="the ingress-nginx admission webhook admits an Ingress",
             hint=lambda: (
-                f"pods in {NAMESPACE}: {kube.pod_problems(NAMESPACE) or 'none unhealthy'}; "
+                f"pods in {NAMESPACE}: {pod_problems(kube, NAMESPACE) or 'none unhealthy'}; "
                 "ValidatingWebhookConfiguration ingress-nginx-admission (caBundle); controller logs"
             ),
         )
@@ -100,7 +101,7 @@ class IngressNginx:
 
     def rendered_config(self, ctx) -> dict[str, str]:
         """The nginx.conf the controller wrote (failure evidence)."""
-        return ctx.kube.exec_in_pods(NAMESPACE, self.log_selector, ["cat", "/etc/nginx/nginx.conf"], name="nginx.conf")
+        return exec_in_pods(ctx.kube, NAMESPACE, self.log_selector, ["cat", "/etc/nginx/nginx.conf"], name="nginx.conf")
 
 
 ADDON = IngressNginx()

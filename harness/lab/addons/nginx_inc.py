@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 
+from harness.checks.forensics import exec_in_pods
 from harness.checks.kube import Kube
 from harness.checks.manifests import parse_manifest
 from harness.lab.sources import Archive
@@ -120,7 +121,8 @@ class NginxInc:
 
     def rendered_config(self, ctx) -> dict[str, str]:
         """nginx.conf and the per-Ingress files the controller wrote (failure evidence)."""
-        return ctx.kube.exec_in_pods(
+        return exec_in_pods(
+            ctx.kube,
             NAMESPACE,
             self.log_selector,
             ["sh", "-c", "cat /etc/nginx/nginx.conf /etc/nginx/conf.d/*.conf"],
