@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness.checks.expect import Scene, applied, http, probe
+from harness.checks.expect import applied, probe
 from harness.checks.manifests import load_manifest, rename_hosts, unique_host, with_ingress_class
 from harness.checks.probes import ProbeError
+from harness.checks.rows import Scene, http
 from harness.checks.timeouts import Timeouts
 from harness.lab.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
 

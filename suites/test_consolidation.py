@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks.expect import Expectation, Request, Response, Scene, applied, http, https, verify, verify_all
+from harness.checks.expect import applied, verify, verify_all
 from harness.checks.manifests import load_manifest, rename_hosts
+from harness.checks.rows import Expectation, Request, Response, Scene, http, https
 from harness.lab.backends import deploy_echo
 
 from .conftest import scene_for

@@ -14,7 +14,8 @@ from __future__ import annotations
 import pytest
 
 from harness import claims
-from harness.checks.expect import https, verify_all
+from harness.checks.expect import verify_all
+from harness.checks.rows import https
 
 from .conftest import deploy_web_gateway
 

@@ -25,19 +25,9 @@ import pytest
 
 from harness import paths
 from harness.checks.consistency import eventually, never
-from harness.checks.expect import (
-    DEFAULT_CERTIFICATE,
-    Expectation,
-    Request,
-    Response,
-    Scene,
-    applied,
-    http,
-    https,
-    throughout,
-    verify,
-)
+from harness.checks.expect import applied, throughout, verify
 from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.checks.rows import DEFAULT_CERTIFICATE, Expectation, Request, Response, Scene, http, https
 from harness.diagnose import ClusterSource, Diagnosis, diagnose
 from harness.lab.addons.gateway_api import ECHO_IMAGE
 from harness.lab.backends import Backend, deploy_echo, deploy_tcp_echo_pods, secret_cert_sha256, tls_secret

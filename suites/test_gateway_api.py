@@ -18,20 +18,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks.expect import (
-    GRPC_UNIMPLEMENTED,
-    Expectation,
-    Request,
-    Response,
-    applied,
-    grpc,
-    http,
-    https,
-    throughout,
-    verify,
-    verify_all,
-)
+from harness.checks.expect import applied, throughout, verify, verify_all
 from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.checks.rows import GRPC_UNIMPLEMENTED, Expectation, Request, Response, grpc, http, https
 from harness.lab.backends import (
     UDP_WHOAMI,
     Backend,

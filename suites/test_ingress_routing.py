@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks.expect import https, verify, verify_all
+from harness.checks.expect import verify, verify_all
+from harness.checks.rows import https
 
 from .conftest import GUIDE_WEB_GATEWAY, deploy_web_gateway
 

@@ -11,8 +11,9 @@ import ipaddress
 import pytest
 
 from harness.checks.consistency import never
-from harness.checks.expect import Expectation, Request, Response, Scene, applied, verify
+from harness.checks.expect import applied, verify
 from harness.checks.manifests import load_manifest
+from harness.checks.rows import Expectation, Request, Response, Scene
 from harness.lab.addons import metallb
 from harness.lab.backends import UDP_WHOAMI, deploy_tcp_echo_pods, deploy_udp_echo
 

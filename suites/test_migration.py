@@ -17,8 +17,9 @@ from dataclasses import replace
 import pytest
 
 from harness.checks.consistency import eventually
-from harness.checks.expect import applied, http, https, throughout, verify
+from harness.checks.expect import applied, throughout, verify
 from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.checks.rows import http, https
 from harness.lab.addons.gateway_api import ECHO_IMAGE
 from harness.lab.backends import Backend, deploy_echo, secret_cert_sha256, tls_secret
 from harness.lab.ingress2gateway import ToolError, adapt, convert

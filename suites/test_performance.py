@@ -18,8 +18,9 @@ import pytest
 
 from harness import claims
 from harness.checks import latency
-from harness.checks.expect import Expectation, Request, Response, Scene, applied, verify
+from harness.checks.expect import applied, verify
 from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.checks.rows import Expectation, Request, Response, Scene
 from harness.lab.backends import deploy_echo, rsa_cert, tls_secret
 from harness.results.model import Latency
 

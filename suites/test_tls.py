@@ -11,8 +11,9 @@ from dataclasses import replace
 
 import pytest
 
-from harness.checks.expect import DEFAULT_CERTIFICATE, Scene, applied, https, verify, verify_all
+from harness.checks.expect import applied, verify, verify_all
 from harness.checks.manifests import load_manifest, rename_hosts, unique_host
+from harness.checks.rows import DEFAULT_CERTIFICATE, Scene, https
 from harness.lab.backends import deploy_echo, deploy_tls_app, secret_cert_sha256, tls_secret
 
 # HTTPS with the certificate of the Secret the Ingress names; TLS ends at the controller

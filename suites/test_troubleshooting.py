@@ -8,17 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks.expect import (
-    Expectation,
-    Request,
-    Response,
-    Scene,
-    applied,
-    http,
-    throughout,
-    verify,
-)
+from harness.checks.expect import applied, throughout, verify
 from harness.checks.manifests import load_manifest, rename_hosts
+from harness.checks.rows import Expectation, Request, Response, Scene, http
 from harness.lab.backends import deploy_echo
 
 from .conftest import scene_for

@@ -28,7 +28,8 @@ from harness.article.environment import Environment
 from harness.article.index import ArticleIndex, ArticleStatus
 from harness.article.matrix import known_classes, matrix
 from harness.checks.consistency import WaitTimedOut, consistently
-from harness.checks.expect import Expectation, Request, Response, Scene, probe
+from harness.checks.expect import probe
+from harness.checks.rows import Expectation, Request, Response, Scene
 from harness.results.errors import CheckFailed
 from harness.results.model import (
     CheckRecord,
@@ -671,7 +672,7 @@ def canary_by_metadata():
 
 
 def test_a_grpc_rows_headers_are_sent_as_metadata(canary_by_metadata):
-    from harness.checks.expect import grpc
+    from harness.checks.rows import grpc
 
     scene = Scene(address="127.0.0.1", timeouts=FAST, backends={"canary": ["canary-pod"], "stable": ["stable-pod"]})
     rec = Recorder()
@@ -702,7 +703,7 @@ def test_host_less_rules_get_a_host_of_the_tests_own():
     """On a controller other tests share, a request without a host may reach
     another test's host-less rule: the rule gets the test's own any-host name."""
     from harness.article.model import Check, Plan
-    from harness.checks.expect import http
+    from harness.checks.rows import http
 
     ingress: dict[str, Any] = {
         "apiVersion": "networking.k8s.io/v1",

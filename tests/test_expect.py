@@ -10,7 +10,8 @@ from dataclasses import replace
 import pytest
 
 from harness.checks.consistency import WaitTimedOut
-from harness.checks.expect import (
+from harness.checks.expect import throughout, verify, verify_all
+from harness.checks.rows import (
     DEFAULT_CERTIFICATE,
     GRPC_UNIMPLEMENTED,
     Expectation,
@@ -22,9 +23,6 @@ from harness.checks.expect import (
     http,
     https,
     label,
-    throughout,
-    verify,
-    verify_all,
 )
 from harness.checks.timeouts import Timeouts
 from harness.lab.backends import cert_sha256
@@ -426,7 +424,8 @@ def test_redirects_followed_at_the_same_address(redirector, backends, scene):
     loop = Expectation(Request("http", "start.example.com", "/loop", port=redirector, follow_redirects=True))
     with pytest.raises(WaitTimedOut, match="status 308, wanted 200"):
         verify(loop, quick(scene))
-    from harness.checks.expect import MAX_REDIRECTS, probe
+    from harness.checks.expect import probe
+    from harness.checks.rows import MAX_REDIRECTS
 
     last = probe(replace(loop, response=Response(status=308)), scene)()
     assert len(last.redirects) == MAX_REDIRECTS

@@ -60,7 +60,7 @@ from harness.article.extract import CommandNote, Problem, Snippet, scan_file
 from harness.article.includes import Include, Status, repository_root
 from harness.article.model import Check, Plan, Subject, describe
 from harness.article.steps import Step, steps
-from harness.checks.expect import Expectation
+from harness.checks.rows import Expectation
 
 SCHEMA = "exposure-harness/article-plan/v1"
 

@@ -45,7 +45,7 @@ from harness.article.model import (
     spec_of,
 )
 from harness.article.rows import backend_name, route_checks, wildcard_checks
-from harness.checks.expect import GRPC_OK, Expectation, Request, Response
+from harness.checks.rows import GRPC_OK, Expectation, Request, Response
 from harness.lab.backends import UDP_WHOAMI
 
 NeedPort = Callable[..., None]

@@ -14,7 +14,7 @@ from harness.article.bad import ingress_backends
 from harness.article.matching import Match, Rule, covered_probe, is_wildcard, route, uncovered_probe
 from harness.article.model import Check, Kind, Plan, SecretNeed, annotations_of, describe, spec_of
 from harness.article.rows import route_checks, wildcard_checks
-from harness.checks.expect import Expectation, Request, Response
+from harness.checks.rows import Expectation, Request, Response
 
 NeedPort = Callable[..., None]
 

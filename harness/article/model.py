@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.article import schema
-from harness.checks.expect import Expectation
+from harness.checks.rows import Expectation
 
 GATEWAY_API = schema.GATEWAY_GROUP + "/"
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute")

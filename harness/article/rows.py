@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from harness.article.matching import Rule, covered_probe, probe_paths, route, tolerance, uncovered_probe
 from harness.article.model import WEIGHT_REQUESTS, Check, Kind, Plan
-from harness.checks.expect import Expectation, Request, Response
+from harness.checks.rows import Expectation, Request, Response
 
 
 def backend_name(rule: Rule, out: Plan) -> str:

@@ -54,13 +54,14 @@ from harness.article import derive, supply
 from harness.article.environment import POOL_ANNOTATIONS
 from harness.article.model import ROUTE_KINDS, Check, Kind, Plan, PoolNeed
 from harness.checks.consistency import Mismatch, Misrouted, consistently, eventually
-from harness.checks.expect import Expectation, Scene, describe, label, probe
+from harness.checks.expect import probe
 from harness.checks.forensics import event_lines, pod_problems
 from harness.checks.gates import GATED_KINDS, GATEWAY_GROUP, RejectionWatch
 from harness.checks.kube import Kube
 from harness.checks.manifests import ManifestError, load_manifest, unique_host
 from harness.checks.manifests import describe as describe_doc
 from harness.checks.probes import ProbeError
+from harness.checks.rows import Expectation, Scene, describe, label
 from harness.checks.timeouts import Timeouts
 from harness.lab.addons import BoundController
 from harness.lab.backends import secret_cert_sha256, tls_secret

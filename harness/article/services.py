@@ -40,7 +40,7 @@ from harness.article.model import (
     name_of,
     spec_of,
 )
-from harness.checks.expect import GRPC_OK, Expectation, Request, Response
+from harness.checks.rows import GRPC_OK, Expectation, Request, Response
 from harness.lab.backends import UDP_WHOAMI
 
 DNS_TCP_WHOAMI = len(UDP_WHOAMI).to_bytes(2, "big") + UDP_WHOAMI  # the same query over TCP (RFC 1035 4.2.2)

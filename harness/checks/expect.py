@@ -1,313 +1,56 @@
-"""Expectations: one request and what must come back, as data.
+"""Expectations checked: each row of :mod:`.rows` (one request and what must
+come back) probed against the scene and judged by :mod:`.compare`.
 
-A suite states its checks as a table of :class:`Expectation` rows (a
-:class:`Request` and the :class:`Response` it must get) and hands each row,
-with the test's :class:`Scene`, to :func:`verify` (it must hold, N times in a
-row: :func:`probes.consistently`) or :func:`throughout` (it must keep
-holding for an observation window: :func:`probes.never`). The comparison
-happens inside the consistency rule, so the evidence transcript is the one
-the probes have always written.
+A suite states its checks as a table of :class:`~.rows.Expectation` rows and
+hands each row, with the test's :class:`~.rows.Scene`, to :func:`verify` (it
+must hold, N times in a row: the consistency rule) or :func:`throughout` (it
+must keep holding for an observation window). The comparison happens inside
+the consistency rule, so the evidence transcript is the one the probes have
+always written; :func:`applied` applies the objects under test inside a
+check block, so a refusal of them is a verdict, not an error.
 
 The shape follows the Gateway API conformance suite's ``ExpectedResponse``
-and its compare step: status first, then redirect, certificate, which
-backend answered and what that backend saw. Rows name things the way the
-guide does (``shop.example.com``, the Service ``api-svc``, the Secret
-``shop-tls``); the scene maps them to this test's hostnames, pods and
-certificate fingerprints, so a table can sit at module level.
-
-A gRPC row's ``path`` is the method (``/package.Service/Method``), its
-``host`` the ``:authority``; its ``status`` is the gRPC status code (0, OK,
-unless the row says otherwise) and ``seen_path`` the method the backend
-says it served.
+and its compare step. A gRPC row's ``path`` is the method
+(``/package.Service/Method``), its ``host`` the ``:authority``; its
+``status`` is the gRPC status code (0, OK, unless the row says otherwise)
+and ``seen_path`` the method the backend says it served.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import urlsplit
 
-from harness.checks.consistency import Mismatch, Misrouted, consistently, never
+from harness.checks.compare import compare, unreached
+from harness.checks.consistency import consistently, never
 from harness.checks.kube import Kube
 from harness.checks.manifests import describe as describe_object
 from harness.checks.mutate import mutate
 from harness.checks.probes import (
-    GrpcResult,
     HttpResult,
     ProbeError,
-    StreamResult,
     grpc_call,
     http_get,
     presented_certificate,
     tcp_exchange,
     udp_exchange,
 )
-from harness.checks.timeouts import Timeouts
-from harness.results.errors import HarnessError
-from harness.results.model import FailureKind, Seen, Transcript
-
-PROTOCOLS = ("http", "https", "grpc", "tcp", "udp")
-REDIRECTS = (301, 302, 303, 307, 308)
-MAX_REDIRECTS = 5
-DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80}
-DEFAULT_CERTIFICATE = "default"  # Response.certificate: the controller's own default certificate
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-@dataclass(frozen=True)
-class Request:
-    """What to send. ``host`` is the Host header (and the SNI unless ``sni``
-    is given); ``address``/``port`` default to the scene's address and the
-    protocol's port (80, 443); TCP and UDP need a ``port``. ``payload`` is
-    what TCP/UDP send; ``until`` ends a TCP read early when seen.
-    ``follow_redirects``: an HTTP(S) answer 301/302/303/307/308 is followed
-    (at most :data:`MAX_REDIRECTS` times) to its ``Location``, at the same
-    address (the Location's port, else its scheme's), with the Location's
-    host as Host and SNI, like a client that resolves every name to the
-    controller; the row is compared with the last answer. ``tls_verify=False``
-    skips verifying the HTTPS certificate (a client like upstream
-    conformance suites' that does not verify; a certificate the row names is
-    still compared by fingerprint)."""
-
-    protocol: str = "http"
-    host: str | None = None
-    path: str = "/"
-    sni: str | None = None
-    method: str = "GET"
-    headers: Mapping[str, str] = field(default_factory=dict)
-    port: int | None = None
-    address: str | None = None
-    payload: bytes = b"TEST\n"
-    until: bytes | None = b"}\n"
-    follow_redirects: bool = False
-    tls_verify: bool = True
-
-    def __post_init__(self) -> None:
-        if self.protocol not in PROTOCOLS:
-            raise ValueError(f"unknown protocol {self.protocol!r}; choose from: {', '.join(PROTOCOLS)}")
-        if self.protocol in ("tcp", "udp") and self.port is None:
-            raise ValueError(f"a {self.protocol.upper()} request needs a port")
-
-
-@dataclass(frozen=True)
-class Response:
-    """What must come back. Every field left ``None`` is not checked.
-
-    - ``status``: the HTTP status (or one of several);
-    - ``backend``: a Service of the scene, one of whose pods must answer;
-      ``pods``: the same with an explicit pod set;
-    - ``seen_path``, ``seen_headers``: what the backend saw (a header matches when the
-      backend saw that value among the header's values; ``*`` when it saw the header at all);
-      ``seen_host``, ``seen_method``, ``seen_proto``: the Host (mapped like requests),
-      method and protocol the backend saw;
-    - ``headers``: response headers the client must get (``*``: any value);
-      ``proto``: the response's protocol as the client read it (``HTTP/1.1``);
-    - ``certificate``: the served certificate, by SHA-256 fingerprint, by the
-      name of a Secret the scene knows, or :data:`DEFAULT_CERTIFICATE` (the
-      controller's default, checked by common name without trusting it);
-    - ``redirect``: the ``Location`` header (hostnames mapped like requests);
-    - ``backend_tls``: ``False``, the backend saw plain HTTP (TLS ended in
-      front of it); ``True``, the backend terminated TLS itself for the SNI;
-    - ``reply``: bytes a TCP/UDP reply must contain;
-    - ``reached``: ``False`` turns the row around: the backend must *not*
-      answer; any other outcome, a refused connection included, meets it.
-    """
-
-    status: int | tuple[int, ...] | None = 200
-    backend: str | None = None
-    pods: frozenset[str] | None = None
-    seen_path: str | None = None
-    seen_headers: Mapping[str, str] = field(default_factory=dict)
-    certificate: str | None = None
-    redirect: str | None = None
-    backend_tls: bool | None = None
-    reply: bytes | None = None
-    reached: bool = True
-    headers: Mapping[str, str] = field(default_factory=dict)
-    proto: str | None = None
-    seen_host: str | None = None
-    seen_method: str | None = None
-    seen_proto: str | None = None
-
-
-@dataclass(frozen=True)
-class Expectation:
-    request: Request
-    response: Response = field(default_factory=Response)
-    label: str = ""  # the evidence label; derived from the request when empty
-
-    def __post_init__(self) -> None:
-        rq, rs = self.request, self.response
-        if rs.certificate is not None and rq.protocol != "https":
-            raise ValueError("a certificate can only be expected of an HTTPS request")
-        if rs.certificate == DEFAULT_CERTIFICATE and (rs.backend or rs.pods or rs.seen_path or rs.seen_headers):
-            raise ValueError("the default certificate is checked on the handshake alone: expect no backend with it")
-        if rs.backend is not None and rs.pods is not None:
-            raise ValueError("expect a backend Service or a pod set, not both")
-
-
-def http(host: str | None, path: str = "/", *, label: str = "", **response: Any) -> Expectation:
-    """Shorthand for a plain-HTTP row: ``http("shop.example.com", "/api", backend="api-svc")``."""
-    return Expectation(Request("http", host, path), Response(**response), label=label)
-
-
-def https(host: str | None, path: str = "/", *, label: str = "", **response: Any) -> Expectation:
-    """Shorthand for an HTTPS row (SNI = host)."""
-    return Expectation(Request("https", host, path), Response(**response), label=label)
-
-
-GRPC_OK = 0
-GRPC_UNIMPLEMENTED = 12
-
-
-def grpc(
-    host: str | None,
-    method: str,
-    *,
-    port: int | None = None,
-    headers: Mapping[str, str] | None = None,
-    **response: Any,
-) -> Expectation:
-    """Shorthand for a gRPC row: ``grpc("grpc.example.com", "/pkg.Svc/Echo", backend="echo-one")``;
-    ``headers`` go as the call's metadata; the status is gRPC's (OK unless given)."""
-    response.setdefault("status", GRPC_OK)
-    return Expectation(Request("grpc", host, method, port=port, headers=dict(headers or {})), Response(**response))
-
-
-@dataclass(frozen=True)
-class Scene:
-    """What the rows of one test resolve against: where to send (``address``),
-    the test's hostnames for the guide's (``hosts``), the pods of each Service
-    (``backends``), certificate fingerprints by Secret name (``certificates``),
-    the run's CA, and the controller's default-certificate common name."""
-
-    address: str
-    timeouts: Timeouts
-    backends: Mapping[str, Iterable[str]] = field(default_factory=dict)
-    hosts: Mapping[str, str] = field(default_factory=dict)
-    certificates: Mapping[str, str] = field(default_factory=dict)
-    ca_pem: bytes | str | None = None
-    default_certificate_cn: str | None = None
-    subject: str = ""  # prefixes the transcript's "what" (e.g. the controller's name)
-
-    def at(self, address: str) -> Scene:
-        return replace(self, address=address)
-
-    def host(self, name: str | None) -> str | None:
-        return self.hosts.get(name, name) if name else name
-
-    def pods(self, rs: Response) -> set[str] | None:
-        if rs.pods is not None:
-            return set(rs.pods)
-        if rs.backend is None:
-            return None
-        if rs.backend not in self.backends:
-            raise KeyError(f"backend {rs.backend!r} is not in this scene (known: {', '.join(self.backends) or 'none'})")
-        return set(self.backends[rs.backend])
-
-    def fingerprint(self, certificate: str) -> str:
-        if certificate in self.certificates:
-            return self.certificates[certificate]
-        if _SHA256.match(certificate):
-            return certificate
-        raise KeyError(f"certificate {certificate!r} is neither a SHA-256 fingerprint nor a Secret of this scene")
-
-    def redirect(self, location: str) -> str:
-        parts = urlsplit(location)
-        if not parts.hostname or parts.hostname not in self.hosts:
-            return location
-        netloc = self.hosts[parts.hostname] + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-
-
-class Sink(Protocol):
-    """Where checks are judged and evidence goes: the test's
-    :class:`~harness.results.recorder.Recorder` (the ``evidence`` fixture)."""
-
-    def add(self, label: str, data: Any) -> None: ...
-
-    def check(
-        self, label: str, *, claims: tuple[str, ...] | None = None, soft: bool = False
-    ) -> AbstractContextManager[None]: ...
-
-    def mutated(self, diff: str) -> None: ...
-
-
-# --------------------------------------------------------------------------
-# describing a row
-# --------------------------------------------------------------------------
-
-
-def target(exp: Expectation, scene: Scene) -> tuple[str, int]:
-    rq = exp.request
-    port = rq.port if rq.port is not None else DEFAULT_PORTS[rq.protocol]
-    return rq.address or scene.address, port
-
-
-def label(exp: Expectation, scene: Scene) -> str:
-    """The short evidence label: ``/api -> api-svc``, ``SNI shop... -> cert``..."""
-    if exp.label:
-        return exp.label
-    rq, rs = exp.request, exp.response
-    if rq.protocol in ("tcp", "udp"):
-        where = f"{rq.protocol.upper()} :{target(exp, scene)[1]}"
-    else:
-        where = rq.path if rq.host is None else f"{scene.host(rq.host)}{rq.path}"
-    if rs.certificate == DEFAULT_CERTIFICATE:
-        return f"SNI {scene.host(rq.sni or rq.host)} -> default certificate"
-    if not rs.reached:
-        return f"{where} not answered by {rs.backend or 'the pods'}"
-    if rs.redirect:
-        return f"{where} -> redirect"
-    return f"{where} -> {rs.backend or rs.status}"
-
-
-def describe(exp: Expectation, scene: Scene) -> str:
-    """One line for the transcript's "what": request, target and expectation."""
-    rq, rs = exp.request, exp.response
-    address, port = target(exp, scene)
-    host = scene.host(rq.host)
-    if rq.protocol in ("tcp", "udp"):
-        req = f"{rq.protocol.upper()} {address}:{port}"
-    elif rq.protocol == "grpc":
-        req = f"gRPC {rq.path} :authority={host or address} at {address}:{port}"
-    else:
-        req = f"{rq.method} {rq.protocol}://{host or address}{rq.path} at {address}:{port}"
-        if rq.sni and rq.sni != rq.host:
-            req += f" SNI={scene.host(rq.sni)}"
-    wants = []
-    if rs.certificate == DEFAULT_CERTIFICATE:
-        wants.append(
-            f"the default certificate ({scene.default_certificate_cn})"
-            if scene.default_certificate_cn
-            else "a refused handshake (no default certificate)"
-        )
-    elif rs.certificate:
-        wants.append(f"certificate {rs.certificate}")
-    if rs.redirect:
-        wants.append(f"redirect to {scene.redirect(rs.redirect)}")
-    if rs.backend or rs.pods:
-        who = rs.backend or "the given pods"
-        wants.append(f"{'not ' if not rs.reached else ''}answered by {who}")
-    if rs.seen_path is not None:
-        wants.append(f"backend sees path {rs.seen_path}")
-    if rs.seen_host is not None:
-        wants.append(f"backend sees host {scene.host(rs.seen_host)}")
-    if rq.follow_redirects:
-        req += " (following redirects)"
-    if rs.backend_tls is False:
-        wants.append("backend sees plain HTTP")
-    elif rs.backend_tls:
-        wants.append("backend terminates TLS")
-    if not wants and rs.status is not None and rs.reached:
-        wants.append(f"status {rs.status}")
-    text = f"{req} -> {', '.join(wants) or 'an answer'}"
-    return f"{scene.subject}: {text}" if scene.subject else text
-
+from harness.checks.rows import (
+    DEFAULT_CERTIFICATE,
+    DEFAULT_PORTS,
+    MAX_REDIRECTS,
+    REDIRECTS,
+    Expectation,
+    Request,
+    Scene,
+    Sink,
+    describe,
+    label,
+    target,
+)
+from harness.results.model import FailureKind, Transcript
 
 # --------------------------------------------------------------------------
 # probing and comparing
@@ -370,7 +113,7 @@ def probe(exp: Expectation, scene: Scene) -> Callable[[], Any]:
                 seen = send()
             except ProbeError as exc:
                 return f"{exc.kind}: {exc.detail}"
-            _unreached(exp, scene, seen)
+            unreached(exp, scene, seen)
             return seen
         seen = send()
         compare(exp, scene, seen)
@@ -413,210 +156,6 @@ def _follow(result: HttpResult, rq: Request, scene: Scene, address: str, port: i
         )
     result.redirects = tuple(hops)
     return result
-
-
-def compare(exp: Expectation, scene: Scene, seen: Any) -> None:
-    """Raise :class:`Mismatch` naming the first difference between the row
-    and what ``seen`` (an HttpResult, GrpcResult, StreamResult or handshake)
-    shows, with what was seen as fields; :class:`Misrouted` when another
-    backend than the expected one answered."""
-    if isinstance(seen, HttpResult):
-        _compare_http(exp, scene, seen)
-    elif isinstance(seen, GrpcResult):
-        _compare_grpc(exp, scene, seen)
-    elif isinstance(seen, StreamResult):
-        _compare_stream(exp, scene, seen)
-    else:
-        _compare_handshake(scene, seen)
-
-
-def _compare_handshake(scene: Scene, seen: dict[str, Any]) -> None:
-    want = scene.default_certificate_cn
-
-    def differ(text: str, error: str | None = None) -> Mismatch:
-        return Mismatch(text, Seen(text, error=error))
-
-    if want is None:  # the controller has no default certificate: the handshake must be refused
-        if "handshake" not in seen:
-            raise differ(
-                f"SNI {seen['sni']} was served {seen['subject']}; {scene.subject or 'the controller'} has no default "
-                "certificate and should refuse the handshake"
-            )
-        return
-    if "handshake" in seen:
-        raise differ(f"SNI {seen['sni']}: handshake {seen['handshake']}, not the default ({want})", "tls")
-    if seen["common_name"] != want:
-        raise differ(f"SNI {seen['sni']} was served {seen['subject']}, not the default ({want})")
-
-
-def _not_of(pod: Any, pods: set[str], rs: Response) -> bool:
-    """Whether ``pod`` answering means another backend answered (a misroute).
-    A pod of the expected Service's own Deployment missing from the scene
-    (the harness read the pods before all replicas were ready) is the
-    harness's mistake, said as such, never a misroute."""
-    if pod in pods:
-        return False
-    if rs.backend and isinstance(pod, str) and _SAME_DEPLOYMENT.match(pod.removeprefix(rs.backend)):
-        raise HarnessError(
-            f"{pod} answered for {rs.backend}: a pod of its own Deployment that the scene does not list "
-            f"({sorted(pods)}): the harness read the pods before all of them were ready"
-        )
-    return True
-
-
-# what a Deployment's pod names add to its name: -<ReplicaSet hash>-<suffix>, from an alphabet without vowels
-_SAME_DEPLOYMENT = re.compile(r"^-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$")
-
-
-def _http_seen(r: HttpResult | GrpcResult, text: str) -> Seen:
-    echo = r.echo or {}
-    status = r.status if isinstance(r, HttpResult) else r.code
-    return Seen(text, status=status, pod=echo.get("pod"), path=echo.get("path"))
-
-
-def _compare_http(exp: Expectation, scene: Scene, r: HttpResult) -> None:
-    rq, rs = exp.request, exp.response
-    what = f"{rq.method} {rq.protocol}://{r.host}{rq.path}"
-    wanted_from = f" from {rs.backend}" if rs.backend else ""
-
-    def differ(text: str, cls: type[Mismatch] = Mismatch) -> Mismatch:
-        return cls(f"{what}: {text}", _http_seen(r, text))
-
-    if rs.status is not None:
-        allowed = rs.status if isinstance(rs.status, tuple) else (rs.status,)
-        if r.status not in allowed:
-            raise differ(f"status {r.status}, wanted {_either(allowed)}{wanted_from}")
-    if rs.redirect is not None:
-        location, want = r.headers.get("location"), scene.redirect(rs.redirect)
-        if location != want:
-            raise differ(f"redirected to {location!r}, wanted {want!r}")
-    if rs.certificate is not None:
-        if r.certificate is None:
-            raise differ("no certificate captured")
-        if r.certificate.sha256 != scene.fingerprint(rs.certificate):
-            raise differ(
-                f"SNI {r.sni} was served {r.certificate.subject} ({', '.join(r.certificate.sans)}), "
-                f"not the certificate {rs.certificate}"
-            )
-    if rs.proto is not None and r.http_version != rs.proto:
-        raise differ(f"the response came as {r.http_version or 'unknown'}, not {rs.proto}")
-    for name, value in rs.headers.items():
-        got = r.headers.get(name.lower())
-        if got is None:
-            raise differ(f"no {name} header in the response (headers: {', '.join(sorted(r.headers))})")
-        if value != "*" and got != value:
-            raise differ(f"response header {name}: {got!r}, wanted {value!r}")
-    pods = scene.pods(rs)
-    seen_any = (rs.seen_path, rs.seen_host, rs.seen_method, rs.seen_proto, rs.backend_tls)
-    if pods is None and all(v is None for v in seen_any) and not rs.seen_headers:
-        return
-    if r.echo is None:
-        raise differ(f"status {r.status}, the reply is not the echo server's JSON: {r.body[:120]!r}")
-    if pods is not None:
-        pod = r.echo.get("pod")
-        if _not_of(pod, pods, rs):
-            raise differ(f"answered by {pod}, wanted a pod of {rs.backend or 'the set'} {sorted(pods)}", Misrouted)
-    if rs.seen_path is not None:
-        seen_path = r.echo.get("path")
-        if seen_path != rs.seen_path:
-            raise differ(f"the backend saw path {seen_path!r}, wanted {rs.seen_path!r}")
-    seen_wanted: tuple[tuple[str, str | None], ...] = (
-        ("host", scene.host(rs.seen_host)),
-        ("method", rs.seen_method),
-        ("proto", rs.seen_proto),
-    )
-    for key, expected in seen_wanted:
-        if expected is not None and r.echo.get(key) != expected:
-            raise differ(f"the backend saw {key} {r.echo.get(key)!r}, wanted {expected!r}")
-    seen_headers = {k.lower(): v for k, v in (r.echo.get("headers") or {}).items()}
-    for name, value in rs.seen_headers.items():
-        values = seen_headers.get(name.lower())
-        if value == "*":
-            if values is None:
-                raise differ(f"the backend saw no {name} header")
-            continue
-        values = values if isinstance(values, list) else [values]
-        if value not in values:
-            raise differ(f"the backend saw {name}: {values}, wanted {value!r}")
-    if rs.backend_tls is False and "tls" in r.echo:
-        raise differ(f"the backend saw TLS ({r.echo.get('tls')}): TLS did not end in front of it")
-    if rs.backend_tls:
-        server_name = (r.echo.get("tls") or {}).get("serverName")
-        if server_name != r.sni:
-            raise differ(f"the backend did not terminate TLS itself for {r.sni}: {r.echo.get('tls')}")
-
-
-def _compare_grpc(exp: Expectation, scene: Scene, r: GrpcResult) -> None:
-    rs = exp.response
-    what = f"gRPC {r.method} :authority={r.authority}"
-
-    def differ(text: str, cls: type[Mismatch] = Mismatch) -> Mismatch:
-        return cls(f"{what}: {text}", _http_seen(r, text))
-
-    if rs.status is not None:
-        allowed = rs.status if isinstance(rs.status, tuple) else (rs.status,)
-        if r.code not in allowed:
-            raise differ(f"status {r.code_name} ({r.details[:100]}), wanted code {_either(allowed)}")
-    pods = scene.pods(rs)
-    if pods is None and rs.seen_path is None:
-        return
-    if r.echo is None:
-        raise differ(f"{r.code_name}, no reply from the echo server")
-    if pods is not None and _not_of(r.echo.get("pod"), pods, rs):
-        raise differ(f"answered by {r.echo.get('pod')}, wanted a pod of {rs.backend}", Misrouted)
-    if rs.seen_path is not None and r.echo.get("path") != rs.seen_path:
-        raise differ(f"the backend served {r.echo.get('path')!r}, wanted {rs.seen_path!r}")
-
-
-def _compare_stream(exp: Expectation, scene: Scene, r: StreamResult) -> None:
-    rs = exp.response
-    if rs.reply is not None and rs.reply not in r.received:
-        text = f"reply {r.received[:120]!r} lacks {rs.reply!r}"
-        raise Mismatch(f"{r.target}: {text}", Seen(text))
-    pods = scene.pods(rs)
-    if pods is not None:
-        reply = stream_json(r)
-        if reply is None:
-            text = f"no JSON reply to {r.sent!r}: {r.received[:120]!r}"
-            raise Mismatch(f"{r.target}: {text}", Seen(text))
-        if _not_of(reply.get("pod"), pods, rs):
-            text = f"answered by {reply.get('pod')!r}, not one of the {rs.backend or 'expected'} pods {sorted(pods)}"
-            raise Misrouted(f"{r.target}: {text}", Seen(text, pod=reply.get("pod")))
-
-
-def _unreached(exp: Expectation, scene: Scene, seen: Any) -> None:
-    pods = scene.pods(exp.response) or set()
-    who = exp.response.backend or "the set"
-    if isinstance(seen, HttpResult | GrpcResult):
-        pod = seen.echo.get("pod") if seen.echo else None
-        if pod in pods:
-            raise Mismatch(f"{seen.target} answered by pod {pod} of {who}", _http_seen(seen, f"answered by {pod}"))
-    elif isinstance(seen, StreamResult):
-        pod = (stream_json(seen) or {}).get("pod")
-        if pod in pods:
-            raise Mismatch(f"{seen.target} answered by pod {pod}", Seen(f"answered by {pod}", pod=pod))
-
-
-_POD_TXT = re.compile(rb"pod=([a-z0-9][a-z0-9.-]*)")
-
-
-def stream_json(r: StreamResult) -> dict[str, Any] | None:
-    """Who answered a TCP/UDP probe: the first JSON line of the reply (the
-    echo server's TCP mode answers TEST with one), or a ``pod=NAME`` string
-    in it (the UDP backend's DNS TXT answer)."""
-    for line in r.received.decode("utf-8", "replace").splitlines():
-        if line.startswith("{"):
-            try:
-                value = json.loads(line)
-            except ValueError:
-                continue
-            return value if isinstance(value, dict) else None
-    m = _POD_TXT.search(r.received)
-    return {"pod": m.group(1).decode()} if m else None
-
-
-def _either(values: tuple[int, ...]) -> str:
-    return " or ".join(str(v) for v in values)
 
 
 # --------------------------------------------------------------------------
@@ -729,24 +268,4 @@ def _summary(value: Any) -> Any:
     return value.summary() if hasattr(value, "summary") else value
 
 
-__all__ = [
-    "DEFAULT_CERTIFICATE",
-    "Expectation",
-    "grpc",
-    "Request",
-    "Response",
-    "Scene",
-    "compare",
-    "describe",
-    "http",
-    "https",
-    "label",
-    "probe",
-    "stream_json",
-    "throughout",
-    "verify",
-    "verify_all",
-    "Mismatch",
-    "Misrouted",
-    "applied",
-]
+__all__ = ["applied", "probe", "throughout", "verify", "verify_all"]

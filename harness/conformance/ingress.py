@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.checks.expect import Expectation, Request, Response
 from harness.checks.manifests import ManifestError, load_manifest, parse_manifest
+from harness.checks.rows import Expectation, Request, Response
 from harness.lab.sources import Archive, SourceError
 
 REGISTRY_ENV = "HARNESS_REGISTRY"  # harness/offline.py: "online" declares the run online

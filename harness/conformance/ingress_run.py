@@ -32,11 +32,12 @@ from typing import Any
 import trustme
 
 from harness.checks.consistency import WaitTimedOut, consistently, eventually
-from harness.checks.expect import Expectation, Response, Scene, Sink, describe, probe, throughout, verify
+from harness.checks.expect import probe, throughout, verify
 from harness.checks.forensics import dump_namespace, event_lines, pod_problems
 from harness.checks.kube import Kube
 from harness.checks.manifests import ManifestError, rename_hosts
 from harness.checks.probes import HttpResult, ProbeError
+from harness.checks.rows import Expectation, Response, Scene, Sink, describe
 from harness.checks.timeouts import Timeouts
 from harness.conformance import ingress
 from harness.conformance.ingress import (

@@ -10,9 +10,10 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from harness.checks.expect import Sink, applied
+from harness.checks.expect import applied
 from harness.checks.kube import Kube
 from harness.checks.manifests import load_manifest
+from harness.checks.rows import Sink
 from harness.lab.addons.gateway_api import COREDNS_IMAGE, ECHO_IMAGE
 
 
