@@ -42,6 +42,7 @@ def scene_for(
     return Scene(
         address=address or controller.address,
         timeouts=timeouts,
+        namespaces=(ns,),
         backends={name: b.pods for name, b in backends.items()},
         hosts={h: unique_host(ns, h) for h in hosts},
         certificates=certificates or {},

@@ -38,7 +38,7 @@ def test_each_load_balancer_service_takes_its_own_address(kube, ns, addon_contex
         assert len(set(addresses.values())) == N_SERVICES, (
             f"{N_SERVICES} LoadBalancer Services share addresses: {addresses}"
         )
-    scene = Scene(address="", timeouts=timeouts, backends={n: b.pods for n, b in backends.items()})
+    scene = Scene(address="", timeouts=timeouts, namespaces=(ns,), backends={n: b.pods for n, b in backends.items()})
     for name, address in addresses.items():
         row = Expectation(
             Request("http", "any.example.com", address=address), Response(backend=name), label=f"{address} -> {name}"

@@ -222,7 +222,7 @@ def test_service_selector_and_targetport_are_named_and_fixed(name, kube, ns, add
     )
     with evidence.check(f"{name} gets an external address"):
         address = kube.wait_load_balancer(ns, name)
-    scene = Scene(address=address, timeouts=timeouts, backends={"shop": shop["shop"].pods})
+    scene = Scene(address=address, timeouts=timeouts, namespaces=(ns,), backends={"shop": shop["shop"].pods})
     throughout(NOT_THROUGH_LB, scene, evidence)
     d = diagnosed(kube, f"service/{name}", ns, timeouts, evidence, cause)
     evidence.note(f"{name}: {d.findings[0].summary}")
@@ -255,6 +255,7 @@ def test_failing_readiness_probe_is_named_and_fixed(kube, ns, addon_context, tim
     scene = Scene(
         address=address,
         timeouts=timeouts,
+        namespaces=(ns,),
         backends={"shop": eventually(pods, what="shop pods created", timeouts=timeouts)},
     )
     throughout(NOT_THROUGH_LB, scene, evidence)
@@ -308,7 +309,12 @@ def test_load_balancer_class_and_annotations_are_named_and_fixed(
     applied(kube, load_manifest("troubleshooting/tcp-app-lb.yaml"), evidence, namespace=ns)
     with evidence.check("the fixed tcp-app-lb gets an external address"):
         address = kube.wait_load_balancer(ns, "tcp-app-lb")
-    scene = Scene(address=address, timeouts=timeouts, backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app-lb")})
+    scene = Scene(
+        address=address,
+        timeouts=timeouts,
+        namespaces=(ns,),
+        backends={"tcp-app": kube.wait_endpoints(ns, "tcp-app-lb")},
+    )
     verify(TCP_APP, scene, evidence)
     diagnosed(kube, "service/tcp-app-lb", ns, timeouts, evidence, label="recovery")
 

@@ -49,6 +49,7 @@ def test_tcp_to_external_address_reaches_tcp_app_pods(kube, ns, timeouts, eviden
     scene = Scene(
         address=address,
         timeouts=timeouts,
+        namespaces=(ns,),
         backends={"tcp-app": kube.wait_pods_ready(ns, "app=tcp-app", count=TCP_APP_REPLICAS)},
     )
     verify(REACHES_TCP_APP, scene, evidence, hint=f"kubectl -n {ns} get endpointslices; MetalLB speaker logs")
@@ -66,7 +67,7 @@ def test_udp_load_balancer_service(kube, ns, timeouts, evidence):
     with evidence.check("the UDP LoadBalancer Service gets an external address"):
         address = kube.wait_load_balancer(ns, "udp-echo")
     evidence.add("service", {"name": "udp-echo", "external address": address, "port": "53/UDP"})
-    scene = Scene(address=address, timeouts=timeouts, backends={"udp-echo": udp.pods})
+    scene = Scene(address=address, timeouts=timeouts, namespaces=(ns,), backends={"udp-echo": udp.pods})
     verify(REACHES_UDP_ECHO, scene, evidence, hint=f"kubectl -n {ns} get endpointslices; MetalLB speaker logs")
 
 
@@ -109,6 +110,7 @@ def test_tcp_app_node_port_reaches_tcp_app_pods(kube, ns, timeouts, evidence):
     scene = Scene(
         address=address,
         timeouts=timeouts,
+        namespaces=(ns,),
         backends={"tcp-app": kube.wait_pods_ready(ns, "app=tcp-app", count=TCP_APP_REPLICAS)},
     )
     row = Expectation(Request("tcp", port=port), Response(backend="tcp-app"), label="node port probe")

@@ -70,6 +70,7 @@ def _measure(controller, kube, ns, run_ca, timeouts, evidence) -> Latency:
     scene = Scene(
         address="",
         timeouts=timeouts,
+        namespaces=(ns,),
         backends={"echo": backends["echo"].pods},
         hosts={HOST: host, HTTP_HOST: http_host},
         ca_pem=run_ca.cert_pem.bytes(),

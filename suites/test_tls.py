@@ -73,6 +73,7 @@ def test_load_balancer_passes_tls_through_to_the_app(kube, ns, addon_context, ru
     scene = Scene(
         address=address,
         timeouts=timeouts,
+        namespaces=(ns,),
         backends={"tls-app": kube.wait_endpoints(ns, "tls-app")},
         hosts={"tls-app.example.com": host},
         certificates={"tls-app-cert": secret_cert_sha256(kube, ns, "tls-app-cert")},

@@ -83,7 +83,7 @@ def test_ingress_with_unserved_class_gets_no_address_and_no_route(controller, ku
 @pytest.mark.claim("troubleshoot-selector-targetport")
 def test_service_reached_but_no_pod_answers_until_fixed(kube, ns, timeouts, evidence):
     shop = deploy_echo(kube, ns, "shop")  # pods listen on 3000, labelled app=shop
-    scene = Scene(address="", timeouts=timeouts, backends={"shop": shop["shop"].pods})
+    scene = Scene(address="", timeouts=timeouts, namespaces=(ns,), backends={"shop": shop["shop"].pods})
     _lb_services(kube, ns, BROKEN, evidence)
     with evidence.check("the broken Services get external addresses"):
         addresses = {name: kube.wait_load_balancer(ns, name) for name in BROKEN}

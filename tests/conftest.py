@@ -65,9 +65,10 @@ class EchoHandler(BaseHTTPRequestHandler):
                 return
         if getattr(srv, "pods_in_turn", None):
             srv.pod_name = srv.pods_in_turn.pop(0)  # the last name given keeps answering
+        namespace, _, pod = srv.pod_name.rpartition("/")  # "namespace/pod": a pod of another namespace
         reply = {
-            "pod": srv.pod_name,
-            "namespace": "unit",
+            "pod": pod,
+            "namespace": namespace or "unit",
             "path": self.path,
             "host": self.headers.get("Host", ""),
             "method": self.command,
@@ -101,7 +102,8 @@ class Backend:
 
     def answer_as(self, *pods: str) -> None:
         """Answer the next requests as these pods in turn (the last one stays):
-        a backend that changes who answers, like a route being reconfigured."""
+        a backend that changes who answers, like a route being reconfigured.
+        "namespace/pod" answers as a pod of that namespace (else "unit")."""
         self.server.pods_in_turn = list(pods)  # type: ignore[attr-defined]
 
     def fail_every(self, n: int | None) -> None:

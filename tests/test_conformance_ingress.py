@@ -469,3 +469,25 @@ def test_scenarios_are_scheduled_by_ingress_class():
     assert scheduling_group(f"{base}[nginx-inc-GET-my-host-]") == "ingress-conformance-nginx-inc"
     assert scheduling_group(f"{base}[traefik-PUT--resource]") == "ingress-conformance-traefik"
     assert scheduling_group("suites/test_tls.py::test_x[nginx]") is None  # the claims: one test, one unit
+
+
+def test_another_controller_of_the_features_class_waits_for_them():
+    """traefik-nginx serves class nginx too: with the features on nginx its
+    tests join the features' worker (a feature's class-wide catch-all would
+    answer their requests); the conformance controller's own tests, the
+    other classes' and the L4 ones stay units of their own."""
+    from harness.pytest.conformance import scheduling_group
+
+    on = frozenset({"nginx"})
+    group = "ingress-conformance-nginx"
+    claims = "suites/test_consolidation.py::test_one_controller_address_serves_many_hosts_and_paths"
+    assert scheduling_group(f"{claims}[as-written-traefik-nginx]", on) == group
+    assert scheduling_group("suites/test_tls.py::test_x[traefik-nginx]", on) == group
+    article = "suites/article/test_article.py::test_chain[kubernetes-ingress-vs-load-balancer.md-L159-traefik-nginx]"
+    assert scheduling_group(article, on) == group
+    assert scheduling_group(f"{claims}[as-written-nginx]", on) is None  # the features' own controller
+    assert scheduling_group(f"{claims}[as-written-nginx-inc]", on) is None  # its own class
+    assert scheduling_group(f"{claims}[as-written-traefik]", on) is None
+    assert scheduling_group("suites/test_loadbalancer.py::test_udp[metallb]", on) is None  # no IngressClass
+    assert scheduling_group(f"{claims}[as-written-traefik-nginx]", frozenset()) is None  # no features in the run
+    assert scheduling_group(f"{claims}[as-written-traefik-nginx]", frozenset({"nginx", "traefik-nginx"})) is None

@@ -155,6 +155,55 @@ def test_a_wrong_backend_before_the_streak_fails_the_check(backends, fast_timeou
     api.answer_as("api-svc-pod")
 
 
+def test_another_test_s_backend_answering_is_not_yet_and_then_the_harness_s_error(backends, fast_timeouts):
+    """An echo pod of a namespace the test did not make answering (another
+    test's class-wide catch-all, seen in CI on traefik-nginx beside the
+    Ingress features on nginx) is not a misroute of this test's objects: it
+    reads "not yet" while the route converges, and if it lasts (whatever the
+    row wanted, a 200 of the right backend or a 404) it is the harness's
+    Interference error, never "does not hold"."""
+    from harness.checks.consistency import Interference
+
+    api = backends["api-svc-pod"]
+    scene = Scene(
+        address="127.0.0.1", timeouts=fast_timeouts, backends={"api-svc": ["api-svc-pod"]}, namespaces=("unit",)
+    )
+    row = Expectation(Request("http", "shop.example.com", "/api", port=api.port), Response(backend="api-svc"))
+    catch_all = "conf-nginx-default-backend-1a2b3/echo-service-6c7fd7c475-5n8gs"
+    try:
+        api.answer_as(catch_all, catch_all, "api-svc-pod")
+        rec = Recorder()
+        assert verify(row, scene, rec).echo["pod"] == "api-svc-pod"
+        (check,) = rec.checks
+        assert check.verdict is Verdict.HOLDS
+        ((_, transcript),) = transcripts(rec)
+        attempts = transcript.last
+        assert [a.ok for a in attempts] == [False, False, True, True, True]
+        assert "of namespace conf-nginx-default-backend-1a2b3, which this test did not make" in attempts[0].detail
+        # a namespace made for a role of the test ("<ns>-infra") is the test's own: a pod there is a misroute
+        api.answer_as("unit-infra/frontend-svc-pod")
+        with pytest.raises(CheckFailed) as info:
+            verify(row, scene, Recorder())
+        assert info.value.failed.kind is FailureKind.MISROUTE
+        # the catch-all answering to the deadline: the harness's error, for a 200 row and a 404 row alike
+        short = replace(scene, timeouts=replace(fast_timeouts, consistency=1.5))
+        api.answer_as(catch_all)
+        for wanted in (row, Expectation(row.request, Response(status=404))):
+            rec = Recorder()
+            with pytest.raises(Interference, match="echo-service-6c7fd7c475-5n8gs of namespace conf-nginx"):
+                verify(wanted, short, rec)
+            assert not any(c.verdict is Verdict.DOES_NOT_HOLD for c in rec.checks)
+        # in a window that must keep holding, the same: an error at once, not a refutation
+        with pytest.raises(Interference, match="during the 1s window"):
+            throughout(row, short, Recorder())
+        # a scene that does not know its namespaces judges as before: another pod is a misroute
+        with pytest.raises(CheckFailed) as info:
+            verify(row, replace(scene, namespaces=()), Recorder())
+        assert info.value.failed.kind is FailureKind.MISROUTE
+    finally:
+        api.answer_as("api-svc-pod")
+
+
 def test_https_certificate_by_fingerprint_and_plain_http_behind(traefik, scene):
     r = verify(
         on(

@@ -344,6 +344,7 @@ def run_step(
         ca_pem=env.run_ca.cert_pem.bytes(),
         default_certificate_cn=env.subject.default_certificate_cn if env.subject else None,
         subject=plan.subject,
+        namespaces=(ns,),
     )
     ctx = StepContext(
         plan,

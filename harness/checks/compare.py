@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from harness.checks.consistency import Mismatch, Misrouted
+from harness.checks.consistency import Foreign, Mismatch, Misrouted
 from harness.checks.probes import (
     GrpcResult,
     HttpResult,
@@ -26,7 +26,14 @@ def compare(exp: Expectation, scene: Scene, seen: Any) -> None:
     """Raise :class:`Mismatch` naming the first difference between the row
     and what ``seen`` (an HttpResult, GrpcResult, StreamResult or handshake)
     shows, with what was seen as fields; :class:`Misrouted` when another
-    backend than the expected one answered."""
+    backend than the expected one answered; :class:`Foreign` first of all
+    when an echo pod of a namespace the test did not make answered (whatever
+    the row expects: another test's object caught the request)."""
+    if isinstance(seen, HttpResult | GrpcResult):
+        _not_foreign(scene, seen.echo, seen.target, lambda text: _http_seen(seen, text))
+    elif isinstance(seen, StreamResult):
+        reply = stream_json(seen)
+        _not_foreign(scene, reply, seen.target, lambda text: Seen(text, pod=(reply or {}).get("pod")))
     if isinstance(seen, HttpResult):
         _compare_http(exp, scene, seen)
     elif isinstance(seen, GrpcResult):
@@ -69,6 +76,14 @@ def _not_of(pod: Any, pods: set[str], rs: Response) -> bool:
             f"({sorted(pods)}): the harness read the pods before all of them were ready"
         )
     return True
+
+
+def _not_foreign(scene: Scene, reply: dict[str, Any] | None, target: str, seen: Any) -> None:
+    where = scene.foreign(reply)
+    if where is not None:
+        assert reply is not None
+        text = f"answered by {reply.get('pod')} of namespace {where}, which this test did not make"
+        raise Foreign(f"{target}: {text}", seen(text))
 
 
 # what a Deployment's pod names add to its name: -<ReplicaSet hash>-<suffix>, from an alphabet without vowels

@@ -7,6 +7,11 @@ a judgement with a deadline.
 - :func:`eventually`: ``consistently`` with N = 1 (objects becoming ready);
 - :func:`never`: keeps holding for a whole observation window (negative claims).
 
+An answer from an echo pod of a namespace the test did not make
+(:class:`Foreign`) is another test's object catching the request: "not yet"
+while waiting, and :class:`Interference` (a harness error) if it lasts to the
+deadline or comes inside a window, never a refutation.
+
 Each keeps a transcript (:class:`Recording`) and, when it gives up, raises
 :class:`WaitTimedOut` with what was expected and what was last seen as
 fields. Whether that is a refutation or a harness error is decided where it
@@ -22,7 +27,7 @@ from typing import Any, TypeVar
 import tenacity
 
 from harness.checks.timeouts import Timeouts
-from harness.results.errors import Observed
+from harness.results.errors import HarnessError, Observed
 from harness.results.model import Attempt, FailureKind, Seen, Transcript
 
 T = TypeVar("T")
@@ -63,6 +68,26 @@ class Mismatch(AssertionError):
 
 class Misrouted(Mismatch):
     """The answer came from a backend other than the expected one."""
+
+
+class Foreign(Mismatch):
+    """An echo pod of a namespace the test did not make answered: another
+    test's object (a catch-all, a host-less rule of the same IngressClass)
+    caught the request. Not this test's routing: until its own route is in
+    place it reads as "not yet", and if it lasts it is the harness's
+    :class:`Interference`, never a refutation."""
+
+
+class Interference(HarnessError):
+    """Another test's objects answered this test's requests until its deadline."""
+
+
+def _interference(what: str, seen: Seen, transcript: Transcript, until: str) -> Interference:
+    return Interference(
+        f"{what}: {seen.text} {until}: tests running beside this one share the controller "
+        f"(or its IngressClass), so nothing was observed about this test's objects; see the "
+        f"transcript ({transcript.attempts} attempts) and the other namespace's objects"
+    )
 
 
 class WaitTimedOut(Observed):
@@ -136,7 +161,7 @@ def consistently(
     limit = deadline if deadline is not None else timeouts.consistency
     rec = Recording(what)
     started = time.monotonic()
-    state: dict[str, Any] = {"streak": 0, "seen": None, "same": None, "since": 0.0}
+    state: dict[str, Any] = {"streak": 0, "seen": None, "same": None, "since": 0.0, "foreign": False}
     misroutes: list[Seen] = []
 
     def where() -> str:
@@ -149,6 +174,7 @@ def consistently(
             state["streak"] = 0
             state["seen"] = _seen(exc)
             rec.record(False, state["seen"].text)
+            state["foreign"] = isinstance(exc, Foreign)
             if isinstance(exc, Misrouted):
                 misroutes.append(state["seen"])
                 if time.monotonic() - started >= settle:
@@ -161,7 +187,7 @@ def consistently(
                         misroutes=tuple(misroutes),
                         failure=FailureKind.MISROUTE,
                     ) from None
-            if steady is not None:
+            if steady is not None and not state["foreign"]:
                 key = _answer(exc, state["seen"])
                 now = time.monotonic()
                 if key != state["same"]:
@@ -196,6 +222,8 @@ def consistently(
         value = retrying(attempt)
     except _NotYet:
         seen = state["seen"] or Seen("no failure, but never enough consecutive successes")
+        if state["foreign"]:
+            raise _interference(what, seen, rec.transcript(), f"until the {limit:.0f}s deadline") from None
         raise WaitTimedOut(
             what,
             f"{need} consecutive successes within {limit:.0f}s ({rec.attempts} attempts, {rec.failures} failed)",
@@ -245,6 +273,8 @@ def never(
         except (AssertionError, OSError) as exc:
             seen = _seen(exc)
             rec.record(False, seen.text)
+            if isinstance(exc, Foreign):
+                raise _interference(what, seen, rec.transcript(), f"during the {limit:.0f}s window") from None
             raise WaitTimedOut(
                 what,
                 f"to hold throughout {limit:.0f}s; it stopped after {rec.attempts} observations",

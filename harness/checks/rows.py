@@ -159,9 +159,24 @@ class Scene:
     ca_pem: bytes | str | None = None
     default_certificate_cn: str | None = None
     subject: str = ""  # prefixes the transcript's "what" (e.g. the controller's name)
+    # the test's namespaces (a namespace made for a role, "<ns>-<role>", counts as the
+    # test's): an echo pod of any other namespace answering is another test's object
+    # catching the request, never this test's routing; () when unknown (no such check)
+    namespaces: tuple[str, ...] = ()
 
     def at(self, address: str) -> Scene:
         return replace(self, address=address)
+
+    def foreign(self, reply: Mapping[str, Any] | None) -> str | None:
+        """The namespace of an echo ``reply`` that is not one of this test's, else None."""
+        if not self.namespaces or not isinstance(reply, Mapping):
+            return None
+        where = reply.get("namespace")
+        if not isinstance(where, str) or not where:
+            return None
+        if any(where == ns or where.startswith(f"{ns}-") for ns in self.namespaces):
+            return None
+        return where
 
     def host(self, name: str | None) -> str | None:
         return self.hosts.get(name, name) if name else name

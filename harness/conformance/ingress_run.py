@@ -285,6 +285,7 @@ class ScenarioRunner:
             ca_pem=self.run_ca.cert_pem.bytes(),
             default_certificate_cn=self.controller.default_certificate_cn,
             subject=self.controller.name,
+            namespaces=(env.ns,),
         )
 
     def _check(self, c: ingress.Check) -> None:

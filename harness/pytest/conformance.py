@@ -24,7 +24,9 @@ skipped with the reason; a harness error (API, echo pods) fails the test as
 Scenarios of one IngressClass run on one xdist worker, in file order (this
 plugin's scheduler, :func:`pytest_xdist_make_scheduler`): a feature's
 catch-all default backend must not overlap another feature's 404s on the
-same class, and a worker keeps one feature's set-up at a time.
+same class, and a worker keeps one feature's set-up at a time. The tests of
+another controller serving that class (traefik-nginx's beside the features
+on nginx) join the same worker, for the same reason.
 """
 
 from __future__ import annotations
@@ -162,16 +164,30 @@ def pytest_configure(config: pytest.Config) -> None:
 # ---------------------------------------------------------------------------
 
 
-def scheduling_group(nodeid: str) -> str | None:
-    """The group a scenario's test is scheduled with: its controller's IngressClass."""
+def scheduling_group(nodeid: str, on: frozenset[str] = frozenset()) -> str | None:
+    """The group a test is scheduled with. A scenario: its controller's
+    IngressClass. A test of another controller that serves the same class as
+    a controller the features run on (traefik-nginx beside nginx): the same
+    group, so it never runs while a feature's objects are in place: the
+    default-backend feature's class-wide catch-all would answer its requests
+    (and its Ingresses the features'). Anything else: None (its own unit)."""
     from harness.lab.addons import CONTROLLER_ADDONS
 
-    if "suites/conformance/" not in nodeid.replace("\\", "/") or not nodeid.endswith("]") or "[" not in nodeid:
+    if not nodeid.endswith("]") or "[" not in nodeid:
         return None
     ident = nodeid[nodeid.index("[") + 1 : -1]
-    for name in sorted(CONTROLLER_ADDONS, key=len, reverse=True):  # nginx-inc before nginx
-        if ident == name or ident.startswith(f"{name}-"):
-            return f"ingress-conformance-{CONTROLLER_ADDONS[name].ingress_class}"
+    names = sorted(CONTROLLER_ADDONS, key=len, reverse=True)  # nginx-inc and traefik-nginx before nginx
+    if "suites/conformance/" in nodeid.replace("\\", "/"):
+        for name in names:
+            if ident == name or ident.startswith(f"{name}-"):
+                return f"ingress-conformance-{CONTROLLER_ADDONS[name].ingress_class}"
+        return None
+    subject = next((n for n in names if ident == n or ident.endswith(f"-{n}")), None)
+    cls = CONTROLLER_ADDONS[subject].ingress_class if subject else None
+    if subject is None or cls is None or subject in on:
+        return None
+    if any(CONTROLLER_ADDONS[c].ingress_class == cls for c in on if c in CONTROLLER_ADDONS):
+        return f"ingress-conformance-{cls}"
     return None
 
 
@@ -187,7 +203,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class ByIngressClass(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return scheduling_group(nodeid) or nodeid
+            return scheduling_group(nodeid, config.stash.get(ON, frozenset())) or nodeid
 
     return ByIngressClass(config, log)
 
