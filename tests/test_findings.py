@@ -98,3 +98,38 @@ def test_a_failing_correction_shows_its_verdict():
     md = render_markdown(doc)
     assert "traefik-nginx: DOES NOT HOLD" in md
     assert REWRITE_TEST
+
+
+def test_each_refutation_in_a_merged_cell_keeps_its_own_known_reason():
+    """Two tests of one claim on one subject refuted differently (the guide's
+    YAML verbatim, the controller's own idiom), each matching its own known
+    refutation: each finding says its own reason, not the first test's (CI
+    showed the verbatim reason under the idiom's failure), in the document and
+    after a JSON round trip."""
+    from harness.report.document import ClaimsReport
+
+    verbatim = "the annotation is not this controller's: api-svc receives /api/users"
+    idiom = "its own rewrite replaces the whole path: api-svc receives /"
+    records = [
+        record(
+            "ingress-rewrite-target",
+            "nginx-inc",
+            "suites/test_ingress_routing.py::test_guide_yaml_verbatim",
+            refused=Seen("the backend saw path '/api/users', wanted '/users'", path="/api/users"),
+            known=verbatim,
+        ),
+        record(
+            "ingress-rewrite-target",
+            "nginx-inc",
+            REWRITE_TEST,
+            refused=Seen("the backend saw path '/', wanted '/users'", path="/"),
+            known=idiom,
+        ),
+    ]
+    doc = build(records, controllers=["nginx-inc"])
+    for d in (doc, ClaimsReport.from_json(doc.to_json())):
+        refuted = _by_kind(d)[FindingKind.DOES_NOT_HOLD]
+        reasons = {("'/api/users'" in f.text, "'/', wanted" in f.text): f.text for f in refuted}
+        assert set(reasons) == {(True, False), (False, True)}
+        assert reasons[(True, False)].endswith(f"Known since an earlier run: {verbatim}")
+        assert reasons[(False, True)].endswith(f"Known since an earlier run: {idiom}")

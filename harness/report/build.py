@@ -97,6 +97,7 @@ def _parts(records: Iterable[TestRecord]) -> dict[tuple[str, str], _Part]:
             continue  # article mode's records give no claim verdicts; a mutant's run is no evidence of the guide
         primary = rec.claims[0]
         for v in claim_verdicts(rec):
+            known = rec.known.get(v.claim, "") if v.verdict is Verdict.DOES_NOT_HOLD else ""
             part = _Part(
                 verdict=v.verdict,
                 reason=v.reason,
@@ -104,8 +105,9 @@ def _parts(records: Iterable[TestRecord]) -> dict[tuple[str, str], _Part]:
                 notes=list(rec.notes),
                 evidence=[*rec.evidence, *(e for c in rec.checks if v.claim in c.claims for e in c.evidence)],
                 observations=list(rec.observations) if v.claim == primary else [],
-                failed=[v.failed] if v.failed is not None else [],
-                known=rec.known.get(v.claim, "") if v.verdict is Verdict.DOES_NOT_HOLD else "",
+                # the failure keeps the known refutation it matched: a cell merges tests, each its own
+                failed=[replace(v.failed, known=known)] if v.failed is not None else [],
+                known=known,
                 evidence_dirs=[rec.evidence_dir] if rec.evidence_dir else [],
             )
             key = (v.claim, v.subject)

@@ -77,8 +77,8 @@ def derive(doc: ClaimsReport) -> list[Finding]:
                 entry = failed.setdefault(key, (f, [], {}))
                 if row.id not in entry[1]:
                     entry[1].append(row.id)
-                if cell.known:
-                    entry[2][row.id] = cell.known
+                if f.known or cell.known:  # the refutation this failure matched (a cell merges tests)
+                    entry[2].setdefault(row.id, f.known or cell.known)
     for (subject, _check, _seen), (f, resting, knowns) in failed.items():
         declared = [c for c in f.claims if c in rows]
         primary = declared[0] if declared else resting[0]

@@ -148,6 +148,7 @@ class FailedCheck:
     transcript: Transcript | None = None
     hint: str = ""  # where to look
     misroutes: tuple[Seen, ...] = ()  # wrong backends seen during the check's window
+    known: str = ""  # why the project already knows this failure (the known refutation it matched)
 
     @property
     def reason(self) -> str:
@@ -173,6 +174,8 @@ class FailedCheck:
             out["hint"] = self.hint
         if self.misroutes:
             out["misroutes"] = [m.to_json() for m in self.misroutes]
+        if self.known:
+            out["known"] = self.known
         return out
 
     @classmethod
@@ -186,6 +189,7 @@ class FailedCheck:
             transcript=Transcript.from_json(d["transcript"]) if d.get("transcript") else None,
             hint=str(d.get("hint", "")),
             misroutes=tuple(Seen.from_json(m) for m in d.get("misroutes", ())),
+            known=str(d.get("known", "")),
         )
 
 
