@@ -85,13 +85,19 @@ def test_findings_link_a_failure_to_the_claims_it_touches():
     r = run([*SAME[:35], FAILED_PATH], PUB)
     other = run([Case("GRPCExactMethodMatching", Outcome.PASSED, claims=("gateway-grpcroute",))], None, "GATEWAY-GRPC")
     found = render.findings([r, other], CLAIMS)
-    assert [(f.implementation, f.claim, f.cases) for f in found] == [
-        ("traefik", "faq-gateway-successor", ("HTTPRouteExactPathMatching",)),
-        ("traefik", "gateway-ingress-migration", ("HTTPRouteExactPathMatching",)),
+    # one failure touching two claims: one finding, pinned on the first, naming the other
+    assert [(f.implementation, f.claim, f.claims, f.cases) for f in found] == [
+        (
+            "traefik",
+            "faq-gateway-successor",
+            ("faq-gateway-successor", "gateway-ingress-migration"),
+            ("HTTPRouteExactPathMatching",),
+        ),
     ]
     quote = next(c.quote for c in CLAIMS if c.id == "faq-gateway-successor")
     assert found[0].text.startswith(f"The guide says “{quote}”")
     assert "expected status 404" in found[0].text
+    assert found[0].text.endswith("The same tests also check: gateway-ingress-migration.")
     assert render.findings([run(SAME, PUB)], CLAIMS) == []  # nothing failed: no finding
 
 
@@ -136,7 +142,7 @@ def test_json_report_is_deterministic_and_carries_findings():
     assert doc["schema"] == render.SCHEMA
     assert [r["profile"] for r in doc["runs"]] == ["GATEWAY-HTTP core", "GATEWAY-HTTP extended"]
     assert doc["runs"][0]["differences"][0]["case"] == "HTTPRouteExactPathMatching"
-    assert {f["claim"] for f in doc["findings"]} == {"faq-gateway-successor", "gateway-ingress-migration"}
+    assert [f["claims"] for f in doc["findings"]] == [["faq-gateway-successor", "gateway-ingress-migration"]]
 
 
 def test_no_run_renders_a_line_saying_so():

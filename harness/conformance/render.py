@@ -32,9 +32,10 @@ class ClaimLike(Protocol):
 class ConformanceFinding:
     title: str
     text: str
-    claim: str  # the claim id (harness/claims.yaml)
+    claim: str  # the claim id (harness/claims.yaml) the finding is pinned on: the first the tests touch
     implementation: str
     cases: tuple[str, ...]  # upstream test or scenario names
+    claims: tuple[str, ...] = ()  # every claim those tests touch, ``claim`` first
 
 
 @dataclass(frozen=True)
@@ -134,29 +135,33 @@ def _published_cell(run: ConformanceRun) -> str:
 
 
 def findings(runs: Iterable[ConformanceRun], catalog_claims: Iterable[ClaimLike]) -> list[ConformanceFinding]:
-    """One finding per implementation and guide claim that a failed upstream
-    test touches (the test's ``claims``), naming every such test."""
+    """One finding per implementation and set of guide claims that failed
+    upstream tests touch (the tests' ``claims``), naming every such test and
+    pinned on the first claim: one failure touching three claims is one
+    finding that names the three, not three findings."""
     quotes = {c.id: c.quote for c in catalog_claims}
-    grouped: dict[tuple[str, str], list[tuple[ConformanceRun, Case]]] = {}
+    grouped: dict[tuple[str, tuple[str, ...]], list[tuple[ConformanceRun, Case]]] = {}
     for run in runs:
         for case in run.cases:
-            if case.outcome is Outcome.FAILED:
-                for claim in case.claims:
-                    grouped.setdefault((run.implementation, claim), []).append((run, case))
+            if case.outcome is Outcome.FAILED and case.claims:
+                grouped.setdefault((run.implementation, tuple(case.claims)), []).append((run, case))
     out = []
-    for (impl, claim), hits in sorted(grouped.items()):
+    for (impl, claims), hits in sorted(grouped.items()):
+        claim, others = claims[0], claims[1:]
         names = tuple(dict.fromkeys(c.name for _, c in hits))
         suites = ", ".join(sorted({r.suite for r, _ in hits}))
         quote = quotes.get(claim)
         said = f"The guide says “{quote}”" if quote else f"Claim {claim} (not in the catalog)"
         reasons = "; ".join(f"{c.name} ({r.profile}): {c.reason}" for r, c in hits)
+        also = f" The same tests also check: {', '.join(others)}." if others else ""
         out.append(
             ConformanceFinding(
                 title=f"{impl} fails upstream conformance tests that check claim {claim}",
-                text=f"{said}. Upstream's conformance suite ({suites}) fails on {impl}: {reasons}",
+                text=f"{said}. Upstream's conformance suite ({suites}) fails on {impl}: {reasons}.{also}",
                 claim=claim,
                 implementation=impl,
                 cases=names,
+                claims=claims,
             )
         )
     return out

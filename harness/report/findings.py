@@ -200,7 +200,7 @@ def derive(doc: ClaimsReport) -> list[Finding]:
                 title=f"Upstream conformance: {cf.title}.",
                 text=cf.text,
                 claim=cf.claim,
-                claims=(cf.claim,),
+                claims=cf.claims or (cf.claim,),
                 subjects=(cf.implementation,),
             )
         )
