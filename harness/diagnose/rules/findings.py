@@ -29,6 +29,7 @@ CAUSES = {
     "gatewayclass-not-accepted": "no controller serves the GatewayClass",
     "gateway-not-accepted": "Gateway not accepted",
     "listener-not-valid": "Gateway listener not valid",
+    "route-no-parent": "route names no parent Gateway",
     "parent-gateway-missing": "parent Gateway does not exist",
     "route-not-accepted": "route not accepted",
     "route-refs-unresolved": "route references not resolved",

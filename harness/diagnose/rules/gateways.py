@@ -115,6 +115,17 @@ def route(snap: Snapshot, rt: dict[str, Any], ns: str) -> list[Finding]:
     generation = md(rt).get("generation")
     out: list[Finding] = []
     parents = (rt.get("status") or {}).get("parents") or []
+    if not (rt.get("spec") or {}).get("parentRefs"):
+        out.append(
+            Finding(
+                "route-no-parent",
+                subject,
+                f"{subject} names no parentRefs: no Gateway takes it, so none of its rules routes anything",
+                ("spec.parentRefs: none", f"status.parents: {len(parents)} entries"),
+                "add parentRefs naming the Gateway (and the sectionName of its listener) the route is for "
+                "(kubectl get gateways -A)",
+            )
+        )
     for ref in (rt.get("spec") or {}).get("parentRefs") or []:
         if ref.get("kind", "Gateway") != "Gateway":
             continue
