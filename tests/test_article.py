@@ -458,3 +458,58 @@ def test_report_prints_a_transcripts_last_observation():
     )
     line = report._evidence(c)
     assert line == '/api -> api-svc: 2 observation(s), last {"pod": "echo-api-svc-1", "status": 200}'
+
+
+def _ingresses(*docs: str) -> extract.Snippet:
+    (s,) = extract.extract("```yaml\n" + "\n---\n".join(docs) + "\n```")
+    return s
+
+
+_INGRESS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {name}
+  annotations: {annotations}
+spec:
+  ingressClassName: nginx
+  {tls}
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: {svc}, port: {{number: 80}}}}}}}}"""
+
+
+def _ingress(name: str, svc: str, annotations: str = "{}", tls: str = "") -> str:
+    return _INGRESS.format(name=name, svc=svc, annotations=annotations, tls=tls)
+
+
+def test_annotations_that_change_the_answer_make_routing_not_checkable_never_refuted():
+    """app-root answers / with a redirect, auth asks for credentials, a canary
+    splits its main Ingress's traffic: "routes to its backend" is not what
+    such YAML promises (a real page, ingress-nginx's rewrite example, read
+    "does not hold" on a 302), so its rules read not checkable with the
+    annotation named; the TLS section's certificate is still checked; an
+    Ingress without them keeps its routing checks."""
+    p = plan_on(_ingresses(_ingress("approot", "web", "{nginx.ingress.kubernetes.io/app-root: /app1}")), "nginx")
+    (rules,) = p.checks
+    assert rules.kind == "routes" and not rules.rows
+    assert rules.not_checkable.startswith("Ingress approot sets nginx.ingress.kubernetes.io/app-root: redirects /")
+    tls = "tls: [{hosts: [shop.example.com], secretName: shop-tls}]"
+    auth = "{nginx.ingress.kubernetes.io/auth-type: basic, nginx.ingress.kubernetes.io/auth-secret: basic-auth}"
+    p = plan_on(_ingresses(_ingress("private", "web", auth, tls)), "nginx")
+    by_kind = {c.kind: c for c in p.checks}
+    assert "auth-type: asks for credentials" in by_kind["routes"].not_checkable
+    (row,) = by_kind["tls"].rows  # the certificate alone: no backend, no status asked of the answer
+    assert (row.response.certificate, row.response.backend, row.response.status) == ("shop-tls", None, None)
+    # a canary and its main Ingress: neither's routing is one backend
+    canary = "{nginx.ingress.kubernetes.io/canary: 'true', nginx.ingress.kubernetes.io/canary-weight: '10'}"
+    p = plan_on(_ingresses(_ingress("production", "production"), _ingress("canary", "canary", canary)), "nginx")
+    reasons = {c.object: c.not_checkable for c in p.checks}
+    assert reasons["Ingress canary"].startswith("Ingress canary is a canary Ingress")
+    assert reasons["Ingress production"].startswith("a canary Ingress takes a share of shop.example.com")
+    # the main Ingress alone routes as written
+    p = plan_on(_ingresses(_ingress("production", "production")), "nginx")
+    routed = [c for c in p.checks if c.kind == "routes"]
+    assert routed and all(not c.not_checkable and c.rows for c in routed)
+    assert routed[0].rows[0].response.backend == "production"

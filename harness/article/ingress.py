@@ -51,15 +51,68 @@ def _rules_of(ing: dict[str, Any], rule: dict[str, Any], obj: str) -> list[Rule]
     ]
 
 
+CANARY = "nginx.ingress.kubernetes.io/canary"
+# annotations that change what a rule's requests get back (a redirect, a credentials prompt, a
+# refused address, a rate limit the checks' own requests would hit, configuration the harness
+# does not read): the rule's "routes to its backend" is not what the article promises, and what it
+# does promise is not modelled, so its routing reads "not checkable here", never "does not hold"
+ANSWER_ANNOTATIONS = {
+    "nginx.ingress.kubernetes.io/app-root": "redirects / to the application's root path",
+    "nginx.ingress.kubernetes.io/permanent-redirect": "answers every request with a redirect",
+    "nginx.ingress.kubernetes.io/temporal-redirect": "answers every request with a redirect",
+    "nginx.ingress.kubernetes.io/force-ssl-redirect": "redirects plain HTTP to HTTPS",
+    "nginx.ingress.kubernetes.io/auth-url": "has an external service authorise each request",
+    "nginx.ingress.kubernetes.io/auth-type": "asks for credentials (401 without them)",
+    "nginx.ingress.kubernetes.io/whitelist-source-range": "admits only some client addresses",
+    "nginx.ingress.kubernetes.io/allowlist-source-range": "admits only some client addresses",
+    "nginx.ingress.kubernetes.io/denylist-source-range": "refuses some client addresses",
+    "nginx.ingress.kubernetes.io/limit-rps": "limits the request rate (the checks' own requests count)",
+    "nginx.ingress.kubernetes.io/limit-rpm": "limits the request rate (the checks' own requests count)",
+    "nginx.ingress.kubernetes.io/limit-connections": "limits connections (the checks' own count)",
+    "nginx.ingress.kubernetes.io/server-snippet": "adds NGINX configuration the harness does not read",
+    "nginx.ingress.kubernetes.io/configuration-snippet": "adds NGINX configuration the harness does not read",
+    "nginx.org/server-snippets": "adds NGINX configuration the harness does not read",
+    "nginx.org/location-snippets": "adds NGINX configuration the harness does not read",
+    "traefik.ingress.kubernetes.io/router.middlewares": "runs Traefik middlewares (redirects, auth...) not modelled",
+}
+
+
+def _is_canary(ing: dict[str, Any]) -> bool:
+    return str(annotations_of(ing).get(CANARY, "")).lower() == "true"
+
+
+def unmodelled_answer(ing: dict[str, Any], canary_hosts: set[str | None]) -> str:
+    """Why the answers of ``ing``'s rules are not modelled ("" when they are)."""
+    ann = annotations_of(ing)
+    said = [f"{k}: {why}" for k, why in ANSWER_ANNOTATIONS.items() if str(ann.get(k, "")).strip()]
+    if said:
+        return f"{describe(ing)} sets {'; '.join(said)}; what it answers instead is not modelled here"
+    if _is_canary(ing):
+        return (
+            f"{describe(ing)} is a canary Ingress ({CANARY}): ingress-nginx splits the requests of its host and "
+            "path between it and the main Ingress (by weight, header or cookie); a split is not modelled here"
+        )
+    hosts = {r.get("host") for r in spec_of(ing).get("rules") or []} & canary_hosts
+    if hosts:
+        shown = ", ".join(sorted(h or "(any host)" for h in hosts))
+        return f"a canary Ingress takes a share of {shown}: which backend answers is a split, not modelled here"
+    return ""
+
+
 def plan_ingresses(ingresses: list[dict[str, Any]], out: Plan, need_port: NeedPort, defined_secrets: set[str]) -> None:
     """Checks for the Ingresses this subject serves (rules of one host merge
-    across the snippet's Ingresses, as controllers merge them)."""
+    across the snippet's Ingresses, as controllers merge them; a canary's
+    rules take no part: it splits its main Ingress's traffic)."""
     per_host: dict[str | None, list[Rule]] = {}
+    canary_hosts: set[str | None] = set()
     for ing in ingresses:
         for rule in spec_of(ing).get("rules") or []:
+            if _is_canary(ing):
+                canary_hosts.add(rule.get("host"))
+                continue
             per_host.setdefault(rule.get("host"), []).extend(_rules_of(ing, rule, describe(ing)))
     for ing in ingresses:
-        _plan_ingress(ing, out, need_port, defined_secrets, per_host)
+        _plan_ingress(ing, out, need_port, defined_secrets, per_host, unmodelled_answer(ing, canary_hosts))
 
 
 def _plan_ingress(
@@ -68,6 +121,7 @@ def _plan_ingress(
     need_port: NeedPort,
     defined_secrets: set[str],
     per_host: dict[str | None, list[Rule]],
+    unmodelled: str = "",
 ) -> None:
     obj = describe(ing)
     spec = spec_of(ing)
@@ -85,11 +139,6 @@ def _plan_ingress(
     for backend in ingress_backends(ing):
         svc, port = svc_port(backend)
         need_port(svc, port, "http")
-    if str(annotations_of(ing).get("nginx.ingress.kubernetes.io/canary", "")).lower() == "true":
-        out.notes.append(
-            f"{obj}: a canary Ingress (nginx.ingress.kubernetes.io/canary): ingress-nginx splits traffic between it "
-            "and the main Ingress of the same host and path; checked here as written, on its own"
-        )
     if isinstance(spec.get("defaultBackend"), dict):
         svc, _ = svc_port(spec["defaultBackend"])
         out.checks.append(
@@ -103,6 +152,10 @@ def _plan_ingress(
         )
     for rule in spec.get("rules") or []:
         host = rule.get("host")
+        if unmodelled:
+            shown = host or "(any host)"
+            out.checks.append(Check(obj, Kind.ROUTES.value, f"{shown}: its rules", not_checkable=unmodelled))
+            continue
         rules = per_host.get(host, [])
         own = _rules_of(ing, rule, obj)
         tls = host in tls_hosts
@@ -126,12 +179,14 @@ def _plan_ingress(
         for r in own:
             route_checks(out, obj, host, protocol, rules, r, target="controller", claim=claim)
     for host, secret in tls_hosts.items():
-        _tls_check(ing, out, host, secret, per_host)
+        _tls_check(ing, out, host, secret, {} if unmodelled else per_host)
 
 
 def _tls_check(
     ing: dict[str, Any], out: Plan, host: str, secret: str | None, per_host: dict[str | None, list[Rule]]
 ) -> None:
+    """The certificate served for ``host``; with the backend answering it when
+    ``per_host`` models the host's rules (empty: the certificate alone)."""
     obj = describe(ing)
     probe = covered_probe(host) if is_wildcard(host) else host
     if "*" in host and not is_wildcard(host):

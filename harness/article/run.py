@@ -24,8 +24,8 @@ as updates. For each step the run
    step's recorder (the one recording path): traffic rows through the
    consistency rule (:func:`verify`: a wrong backend of the test fails once
    ``update_settle`` has passed, another test's echo pod answering is not
-   routed yet, after an update answers within ``update_settle`` are not
-   counted) with the steady-wrong-answer window
+   routed yet, and the harness's error if it lasts, after an update answers
+   within ``update_settle`` are not counted) with the steady-wrong-answer window
    (``Timeouts.steady_wrong_answer``), addresses (the one requested, mapped;
    one of the pool named), shared addresses, GatewayClasses accepted,
    weights; a check the plan knows does not hold (``unmet``) is recorded as
@@ -53,7 +53,7 @@ import trustme
 from harness.article import derive, supply
 from harness.article.environment import POOL_ANNOTATIONS
 from harness.article.model import ROUTE_KINDS, Check, Kind, Plan, PoolNeed
-from harness.checks.consistency import Mismatch, Misrouted, consistently, eventually
+from harness.checks.consistency import Mismatch, consistently, eventually
 from harness.checks.expect import probe
 from harness.checks.forensics import event_lines, pod_problems
 from harness.checks.gates import GATED_KINDS, GATEWAY_GROUP, RejectionWatch
@@ -592,23 +592,18 @@ def run_check(c: Check, ctx: StepContext) -> Recorder:
 def verify(exp: Expectation, scene: Scene, rec: Recorder, *, settle: float = 0.0, not_before: float = 0.0) -> Any:
     """:func:`harness.checks.expect.verify` for an article's row, on a cluster
     other tests share: the same consistency rule with the steady-wrong-answer
-    window, and an answer from an echo pod that is none of this test's (an
-    Ingress of another test catching every host while this one's rule is
-    not programmed yet) is a not-yet-routed answer, not a misroute; a wrong
-    backend of this test still fails at once. After an update, answers
-    before ``not_before`` (``update_settle`` after the apply) are observed
-    but not counted: the previous version may still be served."""
+    window. An answer from an echo pod of a namespace this test did not make
+    (an Ingress of another test catching every host while this one's rule is
+    not programmed yet) is the consistency rule's ``Foreign``: not yet routed,
+    and the harness's ``Interference`` error if it lasts, never a refutation;
+    a wrong backend of this test still fails once ``settle`` has passed.
+    After an update, answers before ``not_before`` (``update_settle`` after
+    the apply) are observed but not counted: the previous version may still
+    be served."""
     inner = probe(exp, scene)
-    ours = {p for pods in scene.backends.values() for p in pods}
 
     def check() -> Any:
-        try:
-            value = inner()
-        except Misrouted as exc:
-            if exc.seen.pod and exc.seen.pod not in ours:
-                note = " (a pod of another test: not routed here yet)"
-                raise Mismatch(f"{exc}{note}", replace(exc.seen, text=exc.seen.text + note)) from None
-            raise
+        value = inner()
         if time.monotonic() < not_before:
             text = "as expected, but within update_settle of the update: not counted (an old version may answer)"
             raise Mismatch(text, Seen(text))
