@@ -29,11 +29,12 @@ def compare(exp: Expectation, scene: Scene, seen: Any) -> None:
     backend than the expected one answered; :class:`Foreign` first of all
     when an echo pod of a namespace the test did not make answered (whatever
     the row expects: another test's object caught the request)."""
-    if isinstance(seen, HttpResult | GrpcResult):
-        _not_foreign(scene, seen.echo, seen.target, lambda text: _http_seen(seen, text))
+    if isinstance(seen, HttpResult):
+        _not_foreign(scene, seen.echo, seen.target, seen.status)
+    elif isinstance(seen, GrpcResult):
+        _not_foreign(scene, seen.echo, seen.target, seen.code)
     elif isinstance(seen, StreamResult):
-        reply = stream_json(seen)
-        _not_foreign(scene, reply, seen.target, lambda text: Seen(text, pod=(reply or {}).get("pod")))
+        _not_foreign(scene, stream_json(seen), seen.target)
     if isinstance(seen, HttpResult):
         _compare_http(exp, scene, seen)
     elif isinstance(seen, GrpcResult):
@@ -78,12 +79,11 @@ def _not_of(pod: Any, pods: set[str], rs: Response) -> bool:
     return True
 
 
-def _not_foreign(scene: Scene, reply: dict[str, Any] | None, target: str, seen: Any) -> None:
+def _not_foreign(scene: Scene, reply: dict[str, Any] | None, target: str, status: int | None = None) -> None:
     where = scene.foreign(reply)
-    if where is not None:
-        assert reply is not None
+    if where is not None and reply is not None:
         text = f"answered by {reply.get('pod')} of namespace {where}, which this test did not make"
-        raise Foreign(f"{target}: {text}", seen(text))
+        raise Foreign(f"{target}: {text}", Seen(text, status=status, pod=reply.get("pod"), path=reply.get("path")))
 
 
 # what a Deployment's pod names add to its name: -<ReplicaSet hash>-<suffix>, from an alphabet without vowels
